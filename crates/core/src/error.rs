@@ -1,0 +1,79 @@
+//! The one error type of `studyhall-core`. Every variant says what happened and what to
+//! do in its message; `ErrorCode` is the stable, machine-readable half that crosses IPC
+//! and process boundaries.
+
+use std::path::PathBuf;
+
+use crate::pack::PackError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Pack(#[from] PackError),
+
+    #[error(
+        "the study database was written by a newer version of Studyhall; update Studyhall to open it ({path})"
+    )]
+    DatabaseTooNew { path: PathBuf },
+
+    #[error("the study database could not be opened or upgraded ({path}): {reason}")]
+    DatabaseOpen { path: PathBuf, reason: String },
+
+    #[error("the study database failed: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{what} was not found")]
+    NotFound { what: String },
+
+    #[error(transparent)]
+    Signing(#[from] studyhall_signing::SigningError),
+}
+
+/// Stable codes for `Error`, for the UI and other processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidPack,
+    UntrustedPack,
+    OlderPack,
+    DatabaseTooNew,
+    Database,
+    Io,
+    NotFound,
+    InvalidKey,
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Pack(e) => e.code(),
+            Error::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
+            Error::DatabaseOpen { .. } | Error::Database(_) => ErrorCode::Database,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Signing(_) => ErrorCode::InvalidKey,
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

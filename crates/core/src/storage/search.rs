@@ -1,0 +1,108 @@
+//! Full-text search over lessons and questions (SQLite FTS5, BM25 ranking, highlighted
+//! snippets). User input is turned into a safe FTS5 query: each word is quoted, the last
+//! one matches as a prefix so results appear while typing.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchHitKind {
+    Lesson,
+    Question,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub kind: SearchHitKind,
+    pub pack_id: String,
+    /// Lesson id, or question id for a question.
+    pub item_id: String,
+    /// Lesson title (for a question: the title of the first quiz that asks it, if any).
+    pub title: String,
+    /// A short passage around the match; matched words are wrapped in `\u{2}` … `\u{3}`
+    /// (start and end of text) so the UI can highlight them without parsing HTML.
+    pub snippet: String,
+    /// The passage text without markers, for finding it in the lesson.
+    pub passage: String,
+}
+
+pub const HIGHLIGHT_START: char = '\u{2}';
+pub const HIGHLIGHT_END: char = '\u{3}';
+
+/// Builds an FTS5 query from free text, or `None` when nothing searchable remains.
+pub(crate) fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut query = rest.join(" ");
+    if !query.is_empty() {
+        query.push(' ');
+    }
+    query.push_str(last);
+    query.push('*');
+    Some(query)
+}
+
+pub(crate) fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
+    let Some(query) = fts_query(input) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.kind, s.pack_id, s.item_id,
+                coalesce(l.title, (SELECT ql.title FROM lessons ql
+                                   WHERE ql.pack_id = s.pack_id AND ql.kind = 'quiz'
+                                     AND EXISTS (SELECT 1 FROM json_each(ql.details, '$.questions') j
+                                                 WHERE j.value = s.item_id)
+                                   ORDER BY ql.module_id, ql.position LIMIT 1), ''),
+                snippet(search_index, 1, char(2), char(3), '…', 16)
+         FROM search_index s
+         LEFT JOIN lessons l ON s.kind = 'lesson' AND l.pack_id = s.pack_id AND l.lesson_id = s.item_id
+         WHERE search_index MATCH ?1
+         ORDER BY bm25(search_index, 8.0, 1.0)
+         LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![query, limit as i64], |r| {
+        let kind: String = r.get(0)?;
+        let snippet: String = r.get(4)?;
+        Ok(SearchHit {
+            kind: if kind == "question" {
+                SearchHitKind::Question
+            } else {
+                SearchHitKind::Lesson
+            },
+            pack_id: r.get(1)?,
+            item_id: r.get(2)?,
+            title: r.get(3)?,
+            passage: snippet
+                .replace([HIGHLIGHT_START, HIGHLIGHT_END], "")
+                .trim_matches('…')
+                .to_owned(),
+            snippet,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_becomes_a_safe_prefix_query() {
+        assert_eq!(
+            fts_query("raft leader").as_deref(),
+            Some("\"raft\" \"leader\"*")
+        );
+        assert_eq!(
+            fts_query("quorum\" OR x:y").as_deref(),
+            Some("\"quorum\" \"or\" \"x\" \"y\"*")
+        );
+        assert_eq!(fts_query("  ...  "), None);
+    }
+}
