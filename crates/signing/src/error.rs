@@ -1,0 +1,57 @@
+//! The one error type of this crate. Each message says what happened and what to do;
+//! none ever contains private key material.
+
+use std::path::PathBuf;
+
+use crate::KeyId;
+
+/// Everything that can go wrong while hashing, loading keys, signing or verifying.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// A key or trust file could not be read or written.
+    #[error("could not read or write {}: {source}; check that the file exists and that Studyhall may access it", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A key (PEM, JWK or raw bytes) is not a valid Ed25519 key.
+    #[error("invalid key: {0}")]
+    InvalidKey(String),
+
+    /// A signed document, digest or other encoded value is not well formed.
+    #[error("malformed signed data: {0}; the file may be damaged or not come from Studyhall")]
+    Malformed(String),
+
+    /// A signed document uses an algorithm other than EdDSA.
+    #[error(
+        "signature algorithm \"{0}\" is not accepted; Studyhall only accepts EdDSA (Ed25519) signatures"
+    )]
+    UnsupportedAlgorithm(String),
+
+    /// The document names a key that is not trusted here.
+    #[error(
+        "signed by key {0}, which is not in the trusted keys; add the signer's public key to the trusted keys only if you trust its owner"
+    )]
+    UnknownKey(KeyId),
+
+    /// The signature was not made over this content by this key.
+    #[error(
+        "signature does not match: the content was changed after signing or signed by another key"
+    )]
+    BadSignature,
+
+    /// Writing a private key would have replaced an existing file.
+    #[error("key file {} already exists; Studyhall never overwrites a key file, so move it away or choose another path", .0.display())]
+    KeyFileExists(PathBuf),
+}
+
+impl SigningError {
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
