@@ -54,4 +54,12 @@ impl SigningError {
             source,
         }
     }
+
+    /// Puts the file's name in front of an invalid key's reason.
+    pub(crate) fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Self::InvalidKey(reason) => Self::InvalidKey(format!("{}: {reason}", path.display())),
+            other => other,
+        }
+    }
 }

@@ -9,8 +9,8 @@
 //!   `kid` found in the caller's [`TrustStore`], marks nothing `crit`, and the
 //!   signature matches. It never picks the algorithm or key from anything the token
 //!   says but `kid`. Checking `typ` is the caller's job: it is returned, not judged.
-//! - [`peek_header`] reads the header without trusting it, e.g. to tell which key
-//!   to ask for.
+//! - [`peek_header`] and [`peek_payload`] read a token without trusting it, e.g. to
+//!   tell which key to ask for or to show what a document claims.
 //!
 //! Surrounding whitespace (such as a file's final newline) is ignored; nothing else
 //! is forgiven: no padding, no non-canonical base64url, no duplicate header members.
@@ -402,6 +402,22 @@ mod tests {
         assert!(matches!(
             peek_header("a.b"),
             Err(SigningError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn peek_payload_reads_without_trust_even_when_forged() {
+        let (key, _) = key_and_trust();
+        let token = sign_compact(&key, None, b"{\"claims\":1}");
+        assert_eq!(peek_payload(&token).unwrap(), b"{\"claims\":1}");
+        let (unsigned, _) = token.rsplit_once('.').unwrap();
+        assert_eq!(
+            peek_payload(&format!("{unsigned}.")).unwrap(),
+            b"{\"claims\":1}"
+        );
+        assert!(matches!(
+            peek_payload("e30.!!.sig"),
+            Err(SigningError::Malformed(m)) if m.contains("payload")
         ));
     }
 }

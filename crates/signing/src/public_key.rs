@@ -93,12 +93,7 @@ impl PublicKey {
     /// Reads a JWK file; an invalid key's message names the file.
     pub fn read_jwk_file(path: &Path) -> Result<Self, SigningError> {
         let json = std::fs::read_to_string(path).map_err(|err| SigningError::io(path, err))?;
-        Self::from_jwk_json(&json).map_err(|err| match err {
-            SigningError::InvalidKey(reason) => {
-                SigningError::InvalidKey(format!("{}: {reason}", path.display()))
-            }
-            other => other,
-        })
+        Self::from_jwk_json(&json).map_err(|err| err.in_file(path))
     }
 
     /// Writes the JWK (replacing the file if it exists: a public key is not secret).

@@ -100,12 +100,7 @@ impl SigningKey {
         let pem = Zeroizing::new(
             std::fs::read_to_string(path).map_err(|err| SigningError::io(path, err))?,
         );
-        Self::from_pkcs8_pem(&pem).map_err(|err| match err {
-            SigningError::InvalidKey(reason) => {
-                SigningError::InvalidKey(format!("{}: {reason}", path.display()))
-            }
-            other => other,
-        })
+        Self::from_pkcs8_pem(&pem).map_err(|err| err.in_file(path))
     }
 
     /// Writes the key to a new file readable only by its owner (mode 0600 on Unix,
