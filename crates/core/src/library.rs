@@ -88,10 +88,12 @@ pub(crate) fn import(
     progress: &dyn Progress,
 ) -> Result<ImportOutcome> {
     let reader = pack::open(file, trust, &PackLimits::default())?;
-    let manifest = reader.manifest();
+    let manifest = reader.manifest().clone();
     let installed = storage::installed_pack(storage.reader(), &manifest.id)?;
     if let Some(installed) = &installed {
         if installed.version == manifest.version {
+            // Still verified in full, so a damaged copy is reported, not silently ignored.
+            reader.read_all(None, None, progress)?;
             return Ok(ImportOutcome::Unchanged {
                 pack_id: manifest.id.clone(),
                 version: manifest.version.to_string(),
