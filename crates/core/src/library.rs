@@ -103,8 +103,8 @@ pub(crate) fn import(
             return Err(PackError::OlderVersion {
                 file: file.to_owned(),
                 id: manifest.id.clone(),
-                installed: installed.version.clone(),
-                offered: manifest.version.clone(),
+                installed: installed.version.to_string(),
+                offered: manifest.version.to_string(),
             }
             .into());
         }

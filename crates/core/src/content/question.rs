@@ -225,7 +225,7 @@ fn convert(raw: QuestionToml, topics: &HashSet<&str>) -> Result<Question, String
                 _ => return Err(ctx("`correct` must be a number".into())),
             };
             let tolerance = raw.tolerance.unwrap_or(0.0);
-            if !(tolerance >= 0.0 && tolerance.is_finite()) || !correct.is_finite() {
+            if !(tolerance >= 0.0 && tolerance.is_finite() && correct.is_finite()) {
                 return Err(ctx(
                     "`correct` and `tolerance` must be finite, tolerance ≥ 0".into(),
                 ));

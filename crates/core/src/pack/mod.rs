@@ -127,8 +127,8 @@ pub enum PackError {
     OlderVersion {
         file: PathBuf,
         id: String,
-        installed: semver::Version,
-        offered: semver::Version,
+        installed: String,
+        offered: String,
     },
 
     #[error("could not {action} {path}: {source}")]
