@@ -1,0 +1,285 @@
+//! The command line as a user runs it: real binary, real files, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_studyhall-cli"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-course")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn keys_build_verify_inspect_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let out = cli(&["keys", "new", "--out", p(&keys), "--name", "publisher"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let key = keys.join("publisher.key");
+    let jwk = keys.join("publisher.pub.jwk");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let jwk_text = std::fs::read_to_string(&jwk).unwrap();
+    assert!(jwk_text.contains("\"kty\": \"OKP\"") || jwk_text.contains("\"kty\":\"OKP\""));
+    assert!(
+        !jwk_text.contains("\"d\""),
+        "the public key file holds no private part"
+    );
+
+    // A second `keys new` with the same name refuses to overwrite.
+    let again = cli(&["keys", "new", "--out", p(&keys), "--name", "publisher"]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+
+    let pack = dir.path().join("tiny.shpack");
+    let out = cli(&[
+        "pack",
+        "build",
+        p(&fixture()),
+        "--key",
+        p(&key),
+        "--out",
+        p(&pack),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Built tiny-course 1.0.0"),
+        "{}",
+        text(&out)
+    );
+
+    let out = cli(&["pack", "verify", p(&pack), "--trust", p(&jwk)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Valid: tiny-course 1.0.0"),
+        "{}",
+        text(&out)
+    );
+
+    let out = cli(&["pack", "inspect", p(&pack)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Majority quorums"), "{}", text(&out));
+
+    let profile = dir.path().join("profile");
+    let out = cli(&[
+        "pack",
+        "import",
+        p(&pack),
+        "--profile",
+        p(&profile),
+        "--trust",
+        p(&jwk),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Installed tiny-course 1.0.0"),
+        "{}",
+        text(&out)
+    );
+    // The profile now trusts the publisher: no --trust needed the second time.
+    let out = cli(&["pack", "import", p(&pack), "--profile", p(&profile)]);
+    assert!(
+        text(&out).contains("already installed; nothing changed"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn verify_fails_with_the_reason_for_an_untrusted_or_damaged_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    assert!(
+        cli(&["keys", "new", "--out", p(&keys), "--name", "a"])
+            .status
+            .success()
+    );
+    assert!(
+        cli(&["keys", "new", "--out", p(&keys), "--name", "b"])
+            .status
+            .success()
+    );
+    let pack = dir.path().join("tiny.shpack");
+    let key_a = keys.join("a.key");
+    assert!(
+        cli(&[
+            "pack",
+            "build",
+            p(&fixture()),
+            "--key",
+            p(&key_a),
+            "--out",
+            p(&pack)
+        ])
+        .status
+        .success()
+    );
+
+    let out = cli(&[
+        "pack",
+        "verify",
+        p(&pack),
+        "--trust",
+        p(&keys.join("b.pub.jwk")),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("does not trust"), "{}", text(&out));
+
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0xff;
+    std::fs::write(&pack, bytes).unwrap();
+    let out = cli(&[
+        "pack",
+        "verify",
+        p(&pack),
+        "--trust",
+        p(&keys.join("a.pub.jwk")),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).starts_with("error: "), "{}", text(&out));
+
+    let out = cli(&["pack", "verify", p(&pack)]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a missing --trust is a usage error"
+    );
+}
+
+#[test]
+fn build_reports_the_file_and_line_of_a_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    assert!(
+        cli(&["keys", "new", "--out", p(&keys), "--name", "k"])
+            .status
+            .success()
+    );
+    let course = dir.path().join("course");
+    copy_tree(&fixture(), &course);
+    let bank = course.join("questions/bank.toml");
+    let text_before = std::fs::read_to_string(&bank).unwrap();
+    std::fs::write(
+        &bank,
+        text_before.replace("kind = \"numeric\"", "kind = \"numerc\""),
+    )
+    .unwrap();
+    let out = cli(&[
+        "pack",
+        "build",
+        p(&course),
+        "--key",
+        p(&keys.join("k.key")),
+        "--out",
+        p(&dir.path().join("x.shpack")),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let msg = text(&out);
+    assert!(msg.contains("questions/bank.toml, line 2"), "{msg}");
+    assert!(msg.contains("kind 'numerc' is not one of"), "{msg}");
+}
+
+#[test]
+fn watch_rebuilds_on_change_and_survives_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    assert!(
+        cli(&["keys", "new", "--out", p(&keys), "--name", "k"])
+            .status
+            .success()
+    );
+    let course = dir.path().join("course");
+    copy_tree(&fixture(), &course);
+    let pack = dir.path().join("watched.shpack");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_studyhall-cli"))
+        .args([
+            "pack",
+            "watch",
+            p(&course),
+            "--key",
+            p(&keys.join("k.key")),
+            "--out",
+            p(&pack),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = wait_for(|| pack.exists().then(|| std::fs::read(&pack).unwrap()));
+
+    // A broken edit: the pack stays as it was and watching continues.
+    let lesson = course.join("lessons/01-quorums.md");
+    let good = std::fs::read_to_string(&lesson).unwrap();
+    std::fs::write(&lesson, "no front matter").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(std::fs::read(&pack).unwrap(), first);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "watch exited on a build error"
+    );
+
+    // A good edit rebuilds.
+    std::fs::write(
+        &lesson,
+        good.replace(
+            "Any two majorities overlap.",
+            "Any two majorities share a member.",
+        ),
+    )
+    .unwrap();
+    wait_for(|| {
+        let now = std::fs::read(&pack).ok()?;
+        (now != first).then_some(())
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+fn wait_for<T>(mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
