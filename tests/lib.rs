@@ -12,13 +12,14 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 /// Path of a committed fixture under `tests/fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// The sample programme's course folder.
 pub fn sample_course() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/dwcp-fundamentals")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dwcp-fundamentals")
 }
 
 /// Copies a folder tree (regular files only).
@@ -64,7 +65,9 @@ impl Publisher {
 
     /// Builds `folder` into `out`.
     pub fn build(&self, folder: &Path, out: &Path) -> Manifest {
-        pack::build(folder, &self.key, out, &Quiet).unwrap().manifest
+        pack::build(folder, &self.key, out, &Quiet)
+            .unwrap()
+            .manifest
     }
 }
 
@@ -133,7 +136,11 @@ pub fn manifest_of(entries: &[Entry]) -> Manifest {
 
 /// Replaces the manifest entry with `manifest` signed by `key`.
 pub fn resign(entries: &mut [Entry], manifest: &Manifest, key: &SigningKey) {
-    let token = jws::sign_compact(key, Some(MANIFEST_TYP), &serde_json::to_vec(manifest).unwrap());
+    let token = jws::sign_compact(
+        key,
+        Some(MANIFEST_TYP),
+        &serde_json::to_vec(manifest).unwrap(),
+    );
     for e in entries.iter_mut() {
         if e.name == MANIFEST_ENTRY {
             e.data = token.clone().into_bytes();

@@ -53,7 +53,11 @@ impl Setup {
         let before = tree_listing(studyhall.profile_dir());
         let courses_before = studyhall.courses().unwrap();
         let err = studyhall.import_pack(bad, &Quiet).unwrap_err();
-        assert_eq!(tree_listing(studyhall.profile_dir()), before, "files changed");
+        assert_eq!(
+            tree_listing(studyhall.profile_dir()),
+            before,
+            "files changed"
+        );
         assert_eq!(studyhall.courses().unwrap(), courses_before);
         // `pack verify` runs the same checks and must agree.
         let verify = pack::open(bad, &self.publisher.trust(), &PackLimits::default())
@@ -90,7 +94,9 @@ fn the_sample_course_builds_verifies_and_imports() {
     assert!(contents.course.questions.len() >= 40);
 
     let mut studyhall = Studyhall::open(&dir.path().join("profile")).unwrap();
-    studyhall.trust_publisher(&publisher.key.public_key()).unwrap();
+    studyhall
+        .trust_publisher(&publisher.key.public_key())
+        .unwrap();
     let outcome = studyhall.import_pack(&out, &Quiet).unwrap();
     assert!(matches!(outcome, ImportOutcome::Installed { .. }));
     let courses = studyhall.courses().unwrap();
@@ -124,8 +130,16 @@ fn search_ranks_titles_and_reads_transcripts() {
     assert_eq!(hits[0].item_id, "clocks-video");
     // A prefix matches while typing; questions are found and named by their quiz.
     let hits = studyhall.search("lampo", 10).unwrap();
-    assert!(hits.iter().any(|h| h.item_id == "lamport-rule" && h.title == "Check yourself"));
-    assert!(studyhall.search("\"; DROP TABLE lessons; --", 10).unwrap().is_empty());
+    assert!(
+        hits.iter()
+            .any(|h| h.item_id == "lamport-rule" && h.title == "Check yourself")
+    );
+    assert!(
+        studyhall
+            .search("\"; DROP TABLE lessons; --", 10)
+            .unwrap()
+            .is_empty()
+    );
     assert!(studyhall.search("", 10).unwrap().is_empty());
 }
 
@@ -150,7 +164,10 @@ fn a_newer_version_replaces_the_content_and_an_older_one_is_refused() {
         v2_folder.join("course.toml"),
         course
             .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
-            .replace("title = \"Tiny course\"", "title = \"Tiny course, revised\""),
+            .replace(
+                "title = \"Tiny course\"",
+                "title = \"Tiny course, revised\"",
+            ),
     )
     .unwrap();
     std::fs::write(v2_folder.join("media/clip.webm"), b"a different clip").unwrap();
@@ -179,7 +196,11 @@ fn a_newer_version_replaces_the_content_and_an_older_one_is_refused() {
 
     let err = studyhall.import_pack(&s.good, &Quiet).unwrap_err();
     assert_eq!(err.code(), ErrorCode::OlderPack);
-    assert!(err.to_string().contains("version 1.1.0 is already installed"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("version 1.1.0 is already installed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -225,7 +246,10 @@ fn a_manifest_changed_after_signing_is_refused() {
     let bad = s.write("forged.shpack", &entries);
     let (code, msg) = s.refused(&bad);
     assert_eq!(code, ErrorCode::InvalidPack);
-    assert!(msg.contains("signature on manifest.jws does not match"), "{msg}");
+    assert!(
+        msg.contains("signature on manifest.jws does not match"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -256,7 +280,10 @@ fn files_missing_from_or_added_to_the_pack_are_refused() {
     let mut entries = read_entries(&s.good);
     entries.retain(|e| e.name != "content/media/overlap.svg");
     let (_, msg) = s.refused(&s.write("missing.shpack", &entries));
-    assert!(msg.contains("media/overlap.svg") && msg.contains("missing from the pack"), "{msg}");
+    assert!(
+        msg.contains("media/overlap.svg") && msg.contains("missing from the pack"),
+        "{msg}"
+    );
 
     let mut entries = read_entries(&s.good);
     entries.push(Entry {
@@ -266,7 +293,10 @@ fn files_missing_from_or_added_to_the_pack_are_refused() {
         unix_mode: None,
     });
     let (_, msg) = s.refused(&s.write("extra.shpack", &entries));
-    assert!(msg.contains("media/extra.svg") && msg.contains("not listed"), "{msg}");
+    assert!(
+        msg.contains("media/extra.svg") && msg.contains("not listed"),
+        "{msg}"
+    );
 }
 
 fn refused_entry_name(name: &str) -> String {
@@ -295,19 +325,28 @@ fn refused_entry_name(name: &str) -> String {
 #[test]
 fn path_traversal_is_refused() {
     let msg = refused_entry_name("content/../../evil.sh");
-    assert!(msg.contains("content/../../evil.sh") && msg.contains("path traversal"), "{msg}");
+    assert!(
+        msg.contains("content/../../evil.sh") && msg.contains("path traversal"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn absolute_paths_are_refused() {
     let msg = refused_entry_name("/etc/cron.d/evil");
-    assert!(msg.contains("/etc/cron.d/evil") && msg.contains("absolute path"), "{msg}");
+    assert!(
+        msg.contains("/etc/cron.d/evil") && msg.contains("absolute path"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn entries_outside_content_are_refused() {
     let msg = refused_entry_name("autorun.sh");
-    assert!(msg.contains("autorun.sh") && msg.contains("only manifest.jws and files under content/"), "{msg}");
+    assert!(
+        msg.contains("autorun.sh") && msg.contains("only manifest.jws and files under content/"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -321,7 +360,10 @@ fn symbolic_links_are_refused() {
         unix_mode: Some(0o120777),
     });
     let (_, msg) = s.refused(&s.write("link.shpack", &entries));
-    assert!(msg.contains("content/media/passwd") && msg.contains("symbolic link"), "{msg}");
+    assert!(
+        msg.contains("content/media/passwd") && msg.contains("symbolic link"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -386,7 +428,10 @@ fn zip_bombs_and_oversize_entries_are_refused() {
     });
     let bad = s.write("bomb.shpack", &entries);
     let (_, msg) = s.refused(&bad);
-    assert!(msg.contains("content/media/zeros.svg") && msg.contains("zip bomb"), "{msg}");
+    assert!(
+        msg.contains("content/media/zeros.svg") && msg.contains("zip bomb"),
+        "{msg}"
+    );
 
     // An entry over the size limit is refused before a byte of it is read.
     let limits = PackLimits {
@@ -395,7 +440,11 @@ fn zip_bombs_and_oversize_entries_are_refused() {
     };
     let err = pack::open(&s.good, &s.publisher.trust(), &limits).unwrap_err();
     assert!(err.to_string().contains("content/media/clip.webm"), "{err}");
-    assert!(err.to_string().contains("more than the limit of 1000 bytes"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("more than the limit of 1000 bytes"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -418,7 +467,10 @@ fn an_entry_larger_than_it_claims_is_refused() {
         unix_mode: None,
     });
     let (_, msg) = s.refused(&s.write("liar.shpack", &entries));
-    assert!(msg.contains("media/liar.svg") && msg.contains("10"), "{msg}");
+    assert!(
+        msg.contains("media/liar.svg") && msg.contains("10"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -427,7 +479,10 @@ fn not_a_zip_is_refused_clearly() {
     let bad = s.dir.path().join("notes.shpack");
     std::fs::write(&bad, b"these are my notes, not a pack").unwrap();
     let (_, msg) = s.refused(&bad);
-    assert!(msg.contains("notes.shpack is not a Studyhall pack"), "{msg}");
+    assert!(
+        msg.contains("notes.shpack is not a Studyhall pack"),
+        "{msg}"
+    );
 
     // A pack cut short in transfer.
     let bytes = std::fs::read(&s.good).unwrap();
@@ -465,20 +520,30 @@ fn malformed_front_matter_is_refused_with_file_and_line() {
 
 #[test]
 fn malformed_toml_is_refused_with_file_and_line() {
-    let msg = refused_content("questions/bank.toml", |t| t.replace("correct = 3", "correct = = 3"));
+    let msg = refused_content("questions/bank.toml", |t| {
+        t.replace("correct = 3", "correct = = 3")
+    });
     assert!(msg.contains("questions/bank.toml, line 6"), "{msg}");
 }
 
 #[test]
 fn duplicate_ids_are_refused() {
-    let msg = refused_content("lessons/03-quiz.md", |t| t.replace("id: quiz", "id: quorums"));
-    assert!(msg.contains("lesson id 'quorums' is already used by lessons/01-quorums.md"), "{msg}");
+    let msg = refused_content("lessons/03-quiz.md", |t| {
+        t.replace("id: quiz", "id: quorums")
+    });
+    assert!(
+        msg.contains("lesson id 'quorums' is already used by lessons/01-quorums.md"),
+        "{msg}"
+    );
 
     let msg = refused_content("questions/bank.toml", |t| {
         t.replace("id = \"lamport-rule\"", "id = \"majority-of-five\"")
             .replace("[majority-of-five, lamport-rule]", "[majority-of-five]")
     });
-    assert!(msg.contains("question id 'majority-of-five' is already used"), "{msg}");
+    assert!(
+        msg.contains("question id 'majority-of-five' is already used"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -489,7 +554,11 @@ fn the_author_folder_is_checked_at_build_time_too() {
     copy_tree(&fixture("tiny-course"), &folder);
     let lesson = folder.join("lessons/01-quorums.md");
     let text = std::fs::read_to_string(&lesson).unwrap();
-    std::fs::write(&lesson, text.replace("../media/overlap.svg", "../media/missing.svg")).unwrap();
+    std::fs::write(
+        &lesson,
+        text.replace("../media/overlap.svg", "../media/missing.svg"),
+    )
+    .unwrap();
     let out = dir.path().join("x.shpack");
     let err = pack::build(&folder, &publisher.key, &out, &Quiet).unwrap_err();
     let msg = err.to_string();
@@ -517,7 +586,11 @@ fn tampering_with_any_byte_of_any_file_is_detected() {
     for i in 0..archive.len() {
         let file = archive.by_index_raw(i).unwrap();
         let start = file.data_start().unwrap() as usize;
-        ranges.push((file.name().unwrap().to_string(), start, start + file.compressed_size() as usize));
+        ranges.push((
+            file.name().unwrap().to_string(),
+            start,
+            start + file.compressed_size() as usize,
+        ));
     }
     assert_eq!(ranges.len(), entries.len());
     let bad = s.dir.path().join("flipped.shpack");
@@ -535,7 +608,10 @@ fn tampering_with_any_byte_of_any_file_is_detected() {
                 // deflate stream carry no content.
                 let after = read_entries(&bad);
                 let same = after.len() == entries.len()
-                    && after.iter().zip(&entries).all(|(a, b)| a.name == b.name && a.data == b.data);
+                    && after
+                        .iter()
+                        .zip(&entries)
+                        .all(|(a, b)| a.name == b.name && a.data == b.data);
                 assert!(same, "flipping byte {at} of {name} changed it unnoticed");
                 padding += 1;
             }
@@ -545,7 +621,9 @@ fn tampering_with_any_byte_of_any_file_is_detected() {
     assert!(checked > 3000, "only {checked} bytes checked");
     assert!(padding < ranges.len(), "{padding} flips landed in padding");
     assert!(matches!(
-        Studyhall::open(&s.dir.path().join("p")).unwrap().import_pack(&bad, &Quiet),
+        Studyhall::open(&s.dir.path().join("p"))
+            .unwrap()
+            .import_pack(&bad, &Quiet),
         Err(Error::Pack(_))
     ));
 }
