@@ -6,6 +6,7 @@
 
 mod lesson;
 mod question;
+mod scoring;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use lesson::{Chapter, Lesson, LessonDetails, LessonKind};
 pub use question::{Choice, MatchPair, Question, QuestionBody};
+pub use scoring::{MismatchedResponse, Response, Score};
 
 /// A problem in authored content, located as precisely as the parser allows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
