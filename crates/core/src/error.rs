@@ -33,6 +33,9 @@ pub enum Error {
     #[error("{what} was not found")]
     NotFound { what: String },
 
+    #[error("that answer cannot be scored: {0}")]
+    InvalidAnswer(String),
+
     #[error(transparent)]
     Signing(#[from] studyhall_signing::SigningError),
 }
@@ -48,6 +51,7 @@ pub enum ErrorCode {
     Database,
     Io,
     NotFound,
+    InvalidAnswer,
     InvalidKey,
 }
 
@@ -59,6 +63,7 @@ impl Error {
             Error::DatabaseOpen { .. } | Error::Database(_) => ErrorCode::Database,
             Error::Io { .. } => ErrorCode::Io,
             Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::InvalidAnswer(_) => ErrorCode::InvalidAnswer,
             Error::Signing(_) => ErrorCode::InvalidKey,
         }
     }

@@ -2,13 +2,16 @@
 //! desktop shell, the CLI and the tests use: open a profile, import packs, list courses,
 //! search.
 
+pub mod clock;
 pub mod content;
 pub mod error;
 mod library;
 pub mod pack;
 pub mod storage;
+pub mod study;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use studyhall_signing::{PublicKey, TrustStore};
 
@@ -16,8 +19,11 @@ pub use error::{Error, ErrorCode, Result};
 pub use library::{CourseSummary, ImportOutcome};
 pub use storage::{SearchHit, SearchHitKind};
 
+use clock::{Clock, SystemClock};
+use content::Response;
 use library::ContentStore;
 use storage::Storage;
+use study::{AnswerFeedback, CourseProgress, ProgressEvent, Recorder, Streak, TopicAccuracy, Verb};
 
 /// Name of the folder in a profile that holds trusted publisher keys (`*.pub.jwk`).
 pub const TRUSTED_PUBLISHERS_DIR: &str = "trusted-publishers";
@@ -32,22 +38,32 @@ pub struct Studyhall {
     storage: Storage,
     store: ContentStore,
     trust: TrustStore,
+    clock: Arc<dyn Clock>,
+    learner_id: String,
 }
 
 impl Studyhall {
     /// Opens (creating if needed) the profile folder.
     pub fn open(profile_dir: &Path) -> Result<Studyhall> {
+        Self::open_with_clock(profile_dir, Arc::new(SystemClock))
+    }
+
+    /// Opens the profile with a given clock (tests move time by hand).
+    pub fn open_with_clock(profile_dir: &Path, clock: Arc<dyn Clock>) -> Result<Studyhall> {
         std::fs::create_dir_all(profile_dir).map_err(|e| Error::io("create", profile_dir, e))?;
         let trust_dir = profile_dir.join(TRUSTED_PUBLISHERS_DIR);
         std::fs::create_dir_all(&trust_dir).map_err(|e| Error::io("create", &trust_dir, e))?;
         let trust = TrustStore::from_dir(&trust_dir)?;
-        let storage = Storage::open(&profile_dir.join(DATABASE_FILE))?;
+        let mut storage = Storage::open(&profile_dir.join(DATABASE_FILE))?;
         let store = ContentStore::new(profile_dir.join(CONTENT_DIR))?;
+        let learner_id = study::learner_id(&mut storage)?;
         Ok(Studyhall {
             profile: profile_dir.to_owned(),
             storage,
             store,
             trust,
+            clock,
+            learner_id,
         })
     }
 
@@ -90,5 +106,62 @@ impl Studyhall {
     /// questions.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
         storage::search(self.storage.reader(), query, limit)
+    }
+
+    fn recorder(&mut self) -> Recorder<'_> {
+        Recorder {
+            storage: &mut self.storage,
+            clock: self.clock.as_ref(),
+            actor: &self.learner_id,
+        }
+    }
+
+    /// The learner opened a lesson.
+    pub fn open_lesson(&mut self, pack_id: &str, lesson_id: &str) -> Result<ProgressEvent> {
+        self.recorder()
+            .lesson_event(Verb::Experienced, pack_id, lesson_id, 0)
+    }
+
+    /// The learner spent `active_seconds` of active (not idle) time on a lesson. Each
+    /// report is capped at [`study::MAX_ACTIVE_SECONDS_PER_REPORT`].
+    pub fn record_study_time(
+        &mut self,
+        pack_id: &str,
+        lesson_id: &str,
+        active_seconds: u32,
+    ) -> Result<ProgressEvent> {
+        self.recorder()
+            .lesson_event(Verb::Studied, pack_id, lesson_id, active_seconds)
+    }
+
+    /// The learner finished a lesson.
+    pub fn complete_lesson(&mut self, pack_id: &str, lesson_id: &str) -> Result<ProgressEvent> {
+        self.recorder()
+            .lesson_event(Verb::Completed, pack_id, lesson_id, 0)
+    }
+
+    /// Scores a practice answer, records it, and returns the feedback to show.
+    pub fn answer_question(
+        &mut self,
+        pack_id: &str,
+        question_id: &str,
+        response: &Response,
+    ) -> Result<AnswerFeedback> {
+        self.recorder().answer(pack_id, question_id, response)
+    }
+
+    /// Completion and time on task for a course, derived from the events.
+    pub fn course_progress(&self, pack_id: &str) -> Result<CourseProgress> {
+        study::course_progress(&self.storage, pack_id)
+    }
+
+    /// Days of study in a row, as of the clock's today.
+    pub fn streak(&self) -> Result<Streak> {
+        study::streak(&self.storage, self.clock.now().date_naive())
+    }
+
+    /// Practice accuracy per topic of a course.
+    pub fn topic_accuracy(&self, pack_id: &str) -> Result<Vec<TopicAccuracy>> {
+        study::topic_accuracy(&self.storage, pack_id)
     }
 }

@@ -5,6 +5,7 @@
 //! (`Storage::transact`) that every write goes through.
 
 mod content;
+mod progress;
 mod search;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,10 @@ use rusqlite_migration::{MigrationDefinitionError, Migrations};
 pub use content::{NewPack, PackRecord};
 pub(crate) use content::{
     installed_pack, installed_packs, outline_counts, referenced_blobs, replace_pack,
+};
+pub(crate) use progress::{
+    active_seconds, completed_lessons, insert_event, lesson_exists, module_progress, question_json,
+    set_setting, setting, study_days, topic_accuracy,
 };
 pub(crate) use search::search;
 pub use search::{HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, SearchHitKind};

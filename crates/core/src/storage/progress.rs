@@ -1,0 +1,142 @@
+//! SQL for progress events and the summaries derived from them.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::error::Result;
+use crate::study::{ModuleProgress, ProgressEvent, TopicAccuracy};
+
+pub(crate) fn insert_event(tx: &Transaction<'_>, e: &ProgressEvent) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO progress_events (event_id, actor, verb, pack_id, object_kind, object_id,
+                                      result, active_seconds, occurred_at, local_day)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        e.id.to_string(),
+        e.actor,
+        e.verb.as_str(),
+        e.pack_id,
+        e.object_kind.as_str(),
+        e.object_id,
+        e.result.as_ref().map(|r| r.to_string()),
+        e.active_seconds,
+        e.occurred_at.to_rfc3339(),
+        e.local_day.to_string(),
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM profile_settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_setting(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO profile_settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
+
+pub(crate) fn lesson_exists(conn: &Connection, pack_id: &str, lesson_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM lessons WHERE pack_id = ?1 AND lesson_id = ?2")?
+        .query_row([pack_id, lesson_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub(crate) fn question_json(
+    conn: &Connection,
+    pack_id: &str,
+    question_id: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT body FROM questions WHERE pack_id = ?1 AND question_id = ?2")?
+        .query_row([pack_id, question_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Per module of the installed pack: lessons, lessons completed (ever), in order.
+pub(crate) fn module_progress(conn: &Connection, pack_id: &str) -> Result<Vec<ModuleProgress>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.module_id, m.title, count(l.lesson_id),
+                count(l.lesson_id) FILTER (WHERE EXISTS (
+                    SELECT 1 FROM progress_events e
+                    WHERE e.pack_id = l.pack_id AND e.object_kind = 'lesson'
+                      AND e.object_id = l.lesson_id AND e.verb = 'completed'))
+         FROM modules m JOIN lessons l ON l.pack_id = m.pack_id AND l.module_id = m.module_id
+         WHERE m.pack_id = ?1
+         GROUP BY m.module_id
+         ORDER BY m.position",
+    )?;
+    let rows = stmt.query_map([pack_id], |r| {
+        Ok(ModuleProgress {
+            module_id: r.get(0)?,
+            title: r.get(1)?,
+            lessons: r.get(2)?,
+            completed: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Ids of the pack's lessons that have been completed.
+pub(crate) fn completed_lessons(conn: &Connection, pack_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT e.object_id FROM progress_events e
+         JOIN lessons l ON l.pack_id = e.pack_id AND l.lesson_id = e.object_id
+         WHERE e.pack_id = ?1 AND e.object_kind = 'lesson' AND e.verb = 'completed'
+         ORDER BY e.object_id",
+    )?;
+    let rows = stmt.query_map([pack_id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn active_seconds(conn: &Connection, pack_id: &str) -> Result<u64> {
+    let total: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(active_seconds), 0) FROM progress_events WHERE pack_id = ?1",
+        )?
+        .query_row([pack_id], |r| r.get(0))?;
+    Ok(total as u64)
+}
+
+/// Every calendar day with any study, oldest first.
+pub(crate) fn study_days(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT local_day FROM progress_events ORDER BY local_day")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Points scored over points possible on every answer, per topic of the pack.
+pub(crate) fn topic_accuracy(conn: &Connection, pack_id: &str) -> Result<Vec<TopicAccuracy>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.topic_id, t.title, count(e.event_id),
+                coalesce(sum(json_extract(e.result, '$.score')), 0.0),
+                coalesce(sum(json_extract(e.result, '$.max')), 0.0)
+         FROM topics t
+         LEFT JOIN question_topics qt ON qt.pack_id = t.pack_id AND qt.topic_id = t.topic_id
+         LEFT JOIN progress_events e ON e.pack_id = qt.pack_id AND e.object_kind = 'question'
+                                    AND e.object_id = qt.question_id AND e.verb = 'answered'
+         WHERE t.pack_id = ?1
+         GROUP BY t.topic_id
+         ORDER BY t.rowid",
+    )?;
+    let rows = stmt.query_map([pack_id], |r| {
+        let points: f64 = r.get(3)?;
+        let max: f64 = r.get(4)?;
+        Ok(TopicAccuracy {
+            topic_id: r.get(0)?,
+            title: r.get(1)?,
+            answers: r.get(2)?,
+            accuracy: (max > 0.0).then(|| points / max),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
