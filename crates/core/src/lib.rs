@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod content;
+pub mod course;
 pub mod error;
 mod library;
 pub mod pack;
@@ -21,6 +22,7 @@ pub use storage::{SearchHit, SearchHitKind};
 
 use clock::{Clock, SystemClock};
 use content::Response;
+use course::{CourseOutline, LessonView, MediaLocation};
 use library::ContentStore;
 use storage::Storage;
 use study::{AnswerFeedback, CourseProgress, ProgressEvent, Recorder, Streak, TopicAccuracy, Verb};
@@ -163,5 +165,21 @@ impl Studyhall {
     /// Practice accuracy per topic of a course.
     pub fn topic_accuracy(&self, pack_id: &str) -> Result<Vec<TopicAccuracy>> {
         study::topic_accuracy(&self.storage, pack_id)
+    }
+
+    /// A course's modules and lessons, with which lessons are complete.
+    pub fn course_outline(&self, pack_id: &str) -> Result<CourseOutline> {
+        course::outline(&self.storage, pack_id)
+    }
+
+    /// One lesson, ready to show (quiz questions come without their answer keys).
+    pub fn lesson(&self, pack_id: &str, lesson_id: &str) -> Result<LessonView> {
+        course::lesson(&self.storage, &self.store, pack_id, lesson_id)
+    }
+
+    /// Where the bytes of a file of an installed pack are (for serving media with
+    /// byte ranges).
+    pub fn media(&self, pack_id: &str, path: &str) -> Result<MediaLocation> {
+        course::media(&self.storage, &self.store, pack_id, path)
     }
 }

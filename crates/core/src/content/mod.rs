@@ -7,6 +7,7 @@
 mod lesson;
 mod question;
 mod scoring;
+mod transcript;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use lesson::{Chapter, Lesson, LessonDetails, LessonKind};
 pub use question::{Choice, MatchPair, Question, QuestionBody};
 pub use scoring::{MismatchedResponse, Response, Score};
+pub use transcript::{Cue, transcript_cues, transcript_text};
 
 /// A problem in authored content, located as precisely as the parser allows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -470,34 +472,5 @@ mod tests {
         assert!(!is_valid_id("-x"));
         assert!(!is_valid_id(""));
         assert!(!is_valid_id("a b"));
-    }
-}
-
-/// The spoken text of a WebVTT transcript: cue text without the header, cue ids,
-/// timings, notes or tags.
-pub fn transcript_text(vtt: &str) -> String {
-    let tags = regex::Regex::new(r"<[^>]*>").expect("constant regex");
-    let mut out = String::new();
-    for block in vtt.replace("\r\n", "\n").split("\n\n") {
-        let lines: Vec<&str> = block.lines().collect();
-        let Some(timing) = lines.iter().position(|l| l.contains("-->")) else {
-            continue;
-        };
-        for line in &lines[timing + 1..] {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(tags.replace_all(line.trim(), "").as_ref());
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod transcript_tests {
-    #[test]
-    fn vtt_cues_become_plain_text() {
-        let vtt = "WEBVTT\n\nNOTE made by hand\n\n1\n00:00.000 --> 00:02.000\nHello <b>there</b>\n\n00:02.000 --> 00:04.000\nsecond line\n";
-        assert_eq!(super::transcript_text(vtt), "Hello there second line");
     }
 }

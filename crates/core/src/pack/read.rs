@@ -360,8 +360,8 @@ impl PackReader {
     /// Reads every file of the pack and checks it against the signed manifest, then
     /// checks the course itself. With `copy`, the archive is copied there byte for byte
     /// as it is read (the copy is then what was verified, and is read again for
-    /// compressed files); with `blob_dir`, compressed files that are not course text are
-    /// written there, each named by its SHA-256 in hex.
+    /// compressed files); with `blob_dir`, compressed files are extracted there, each
+    /// named by its SHA-256 in hex.
     pub fn read_all(
         mut self,
         copy: Option<&mut File>,
@@ -598,12 +598,12 @@ impl PackReader {
             .by_index(entry.zip_index)
             .map_err(|e| tampered(format!("unreadable ({e})")))?;
         let keep_text = is_course_text(&entry.path);
-        let mut blob = match (keep_text, blob_dir) {
-            (false, Some(dir)) => Some(
+        let mut blob = match blob_dir {
+            Some(dir) => Some(
                 tempfile::NamedTempFile::new_in(dir)
                     .map_err(|e| PackError::io("write to", dir, e))?,
             ),
-            _ => None,
+            None => None,
         };
         let mut text = Vec::new();
         let mut hasher = Sha256::new();

@@ -189,3 +189,73 @@ pub(crate) fn referenced_blobs(conn: &Connection) -> Result<std::collections::Ha
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// A lesson row: (module id, position, kind, title, minutes, path, body, details JSON).
+#[derive(Debug, Clone)]
+pub(crate) struct LessonRow {
+    pub module_id: String,
+    pub lesson_id: String,
+    pub title: String,
+    pub kind: String,
+    pub minutes: u32,
+    pub path: String,
+    pub body: String,
+    pub details: String,
+    pub topics: Vec<String>,
+}
+
+/// Every lesson of a pack in outline order (module, then position).
+pub(crate) fn lessons_in_order(conn: &Connection, pack_id: &str) -> Result<Vec<LessonRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.module_id, l.lesson_id, l.title, l.kind, l.minutes, l.path, l.body, l.details,
+                (SELECT json_group_array(topic_id) FROM lesson_topics t
+                 WHERE t.pack_id = l.pack_id AND t.lesson_id = l.lesson_id)
+         FROM lessons l JOIN modules m ON m.pack_id = l.pack_id AND m.module_id = l.module_id
+         WHERE l.pack_id = ?1
+         ORDER BY m.position, l.position",
+    )?;
+    let rows = stmt.query_map([pack_id], |r| {
+        let topics: String = r.get(8)?;
+        Ok(LessonRow {
+            module_id: r.get(0)?,
+            lesson_id: r.get(1)?,
+            title: r.get(2)?,
+            kind: r.get(3)?,
+            minutes: r.get(4)?,
+            path: r.get(5)?,
+            body: r.get(6)?,
+            details: r.get(7)?,
+            topics: serde_json::from_str(&topics).unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// (module id, title, summary) of a pack, in order.
+pub(crate) fn modules(conn: &Connection, pack_id: &str) -> Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT module_id, title, summary FROM modules WHERE pack_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([pack_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Where the bytes of a pack's file are: (size, sha256, offset in the kept archive).
+pub(crate) fn file_location(
+    conn: &Connection,
+    pack_id: &str,
+    path: &str,
+) -> Result<Option<(u64, String, Option<u64>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT size, sha256, archive_offset FROM pack_files WHERE pack_id = ?1 AND path = ?2",
+        )?
+        .query_row([pack_id, path], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get(1)?,
+                r.get::<_, Option<i64>>(2)?.map(|o| o as u64),
+            ))
+        })
+        .optional()?)
+}

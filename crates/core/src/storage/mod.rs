@@ -14,10 +14,11 @@ use include_dir::{Dir, include_dir};
 use rusqlite::{Connection, OpenFlags, Transaction};
 use rusqlite_migration::{MigrationDefinitionError, Migrations};
 
-pub use content::{NewPack, PackRecord};
 pub(crate) use content::{
-    installed_pack, installed_packs, outline_counts, referenced_blobs, replace_pack,
+    LessonRow, file_location, installed_pack, installed_packs, lessons_in_order, modules,
+    outline_counts, referenced_blobs, replace_pack,
 };
+pub use content::{NewPack, PackRecord};
 pub(crate) use progress::{
     active_seconds, completed_lessons, insert_event, lesson_exists, module_progress, question_json,
     set_setting, setting, study_days, topic_accuracy,
