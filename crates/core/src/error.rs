@@ -36,6 +36,9 @@ pub enum Error {
     #[error("that answer cannot be scored: {0}")]
     InvalidAnswer(String),
 
+    #[error("{0}")]
+    InvalidInput(String),
+
     #[error(transparent)]
     Signing(#[from] studyhall_signing::SigningError),
 }
@@ -52,6 +55,7 @@ pub enum ErrorCode {
     Io,
     NotFound,
     InvalidAnswer,
+    InvalidInput,
     InvalidKey,
 }
 
@@ -64,6 +68,7 @@ impl Error {
             Error::Io { .. } => ErrorCode::Io,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InvalidAnswer(_) => ErrorCode::InvalidAnswer,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::Signing(_) => ErrorCode::InvalidKey,
         }
     }

@@ -7,6 +7,7 @@ pub mod content;
 pub mod course;
 pub mod error;
 mod library;
+pub mod notes;
 pub mod pack;
 pub mod storage;
 pub mod study;
@@ -24,6 +25,8 @@ use clock::{Clock, SystemClock};
 use content::Response;
 use course::{CourseOutline, LessonView, MediaLocation};
 use library::ContentStore;
+use notes::{Bookmark, Note};
+use storage::Durability;
 use storage::Storage;
 use study::{AnswerFeedback, CourseProgress, ProgressEvent, Recorder, Streak, TopicAccuracy, Verb};
 
@@ -182,4 +185,80 @@ impl Studyhall {
     pub fn media(&self, pack_id: &str, path: &str) -> Result<MediaLocation> {
         course::media(&self.storage, &self.store, pack_id, path)
     }
+
+    /// Adds a note to a lesson, optionally quoting the passage it is about.
+    pub fn add_note(
+        &mut self,
+        pack_id: &str,
+        lesson_id: &str,
+        quote: &str,
+        body: &str,
+    ) -> Result<Note> {
+        study::require_lesson(&self.storage, pack_id, lesson_id)?;
+        check_note(body)?;
+        let now = self.clock.now().to_utc();
+        let note = Note {
+            id: uuid::Uuid::now_v7().to_string(),
+            pack_id: pack_id.to_owned(),
+            lesson_id: lesson_id.to_owned(),
+            quote: quote.to_owned(),
+            body: body.to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.storage
+            .transact(Durability::Normal, |tx| storage::insert_note(tx, &note))?;
+        Ok(note)
+    }
+
+    pub fn edit_note(&mut self, note_id: &str, body: &str) -> Result<()> {
+        check_note(body)?;
+        let at = self.clock.now().to_utc().to_rfc3339();
+        let changed = self.storage.transact(Durability::Normal, |tx| {
+            storage::update_note(tx, note_id, body, &at)
+        })?;
+        changed.then_some(()).ok_or_else(|| Error::NotFound {
+            what: "that note".into(),
+        })
+    }
+
+    pub fn delete_note(&mut self, note_id: &str) -> Result<()> {
+        let deleted = self
+            .storage
+            .transact(Durability::Normal, |tx| storage::delete_note(tx, note_id))?;
+        deleted.then_some(()).ok_or_else(|| Error::NotFound {
+            what: "that note".into(),
+        })
+    }
+
+    /// Notes of a course, or of one lesson, oldest first.
+    pub fn notes(&self, pack_id: &str, lesson_id: Option<&str>) -> Result<Vec<Note>> {
+        storage::notes(self.storage.reader(), pack_id, lesson_id)
+    }
+
+    pub fn set_bookmark(&mut self, pack_id: &str, lesson_id: &str, bookmarked: bool) -> Result<()> {
+        study::require_lesson(&self.storage, pack_id, lesson_id)?;
+        let at = self.clock.now().to_utc().to_rfc3339();
+        self.storage.transact(Durability::Normal, |tx| {
+            storage::set_bookmark(tx, pack_id, lesson_id, bookmarked, &at)
+        })
+    }
+
+    /// Bookmarked lessons, newest first.
+    pub fn bookmarks(&self) -> Result<Vec<Bookmark>> {
+        storage::bookmarks(self.storage.reader())
+    }
+}
+
+fn check_note(body: &str) -> Result<()> {
+    if body.trim().is_empty() {
+        return Err(Error::InvalidInput("a note cannot be empty".into()));
+    }
+    if body.len() > notes::MAX_NOTE_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "a note can be at most {} KiB; split it into several",
+            notes::MAX_NOTE_BYTES / 1024
+        )));
+    }
+    Ok(())
 }

@@ -162,16 +162,6 @@ impl Recorder<'_> {
         Ok(event)
     }
 
-    fn require_lesson(&self, pack_id: &str, lesson_id: &str) -> Result<()> {
-        if storage::lesson_exists(self.storage.reader(), pack_id, lesson_id)? {
-            Ok(())
-        } else {
-            Err(Error::NotFound {
-                what: format!("lesson '{lesson_id}' of course '{pack_id}'"),
-            })
-        }
-    }
-
     pub fn lesson_event(
         &mut self,
         verb: Verb,
@@ -179,7 +169,7 @@ impl Recorder<'_> {
         lesson_id: &str,
         active_seconds: u32,
     ) -> Result<ProgressEvent> {
-        self.require_lesson(pack_id, lesson_id)?;
+        require_lesson(self.storage, pack_id, lesson_id)?;
         let seconds = active_seconds.min(MAX_ACTIVE_SECONDS_PER_REPORT);
         self.record(verb, pack_id, ObjectKind::Lesson, lesson_id, None, seconds)
     }
@@ -219,6 +209,17 @@ impl Recorder<'_> {
             score,
             correct: score.is_correct(),
             explanation: question.explanation,
+        })
+    }
+}
+
+/// `NotFound` unless the lesson is part of an installed course.
+pub(crate) fn require_lesson(storage: &Storage, pack_id: &str, lesson_id: &str) -> Result<()> {
+    if storage::lesson_exists(storage.reader(), pack_id, lesson_id)? {
+        Ok(())
+    } else {
+        Err(Error::NotFound {
+            what: format!("lesson '{lesson_id}' of course '{pack_id}'"),
         })
     }
 }

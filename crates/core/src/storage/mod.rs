@@ -5,6 +5,7 @@
 //! (`Storage::transact`) that every write goes through.
 
 mod content;
+mod notes;
 mod progress;
 mod search;
 
@@ -19,6 +20,7 @@ pub(crate) use content::{
     outline_counts, referenced_blobs, replace_pack,
 };
 pub use content::{NewPack, PackRecord};
+pub(crate) use notes::{bookmarks, delete_note, insert_note, notes, set_bookmark, update_note};
 pub(crate) use progress::{
     active_seconds, completed_lessons, insert_event, lesson_exists, module_progress, question_json,
     set_setting, setting, study_days, topic_accuracy,
