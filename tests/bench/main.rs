@@ -1,0 +1,69 @@
+//! `studyhall-bench`: measures the budgets of DESIGN.md §8 that a single machine can
+//! check, each against this machine's own limit measured in the same run, and prints
+//! them as ratios. It is a benchmark, not a test: run it by hand in release mode. It
+//! exits with status 1 when a budget is missed, so a person notices.
+//!
+//! ```sh
+//! cargo run --release -p studyhall-tests --bin studyhall-bench -- all
+//! ```
+
+mod authoring;
+mod corpus;
+mod import;
+mod report;
+mod search;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use import::ImportArgs;
+use report::Verdict;
+use search::SearchArgs;
+
+#[derive(Debug, Parser)]
+#[command(about = "Measures Studyhall against the budgets of DESIGN.md §8")]
+struct Cli {
+    /// Seed of every random choice, so runs are repeatable.
+    #[arg(long, global = true, default_value_t = 1)]
+    seed: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Pack import throughput against `openssl dgst -sha256` on the same file.
+    Import(ImportArgs),
+    /// Search latency over a library of 100k lessons.
+    Search(SearchArgs),
+    /// Both.
+    All {
+        #[command(flatten)]
+        import: ImportArgs,
+        #[command(flatten)]
+        search: SearchArgs,
+    },
+}
+
+fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let verdicts: Vec<Verdict> = match &cli.command {
+        Command::Import(args) => vec![import::run(args, cli.seed)?],
+        Command::Search(args) => vec![search::run(args, cli.seed)?],
+        Command::All { import, search } => vec![
+            import::run(import, cli.seed)?,
+            search::run(search, cli.seed)?,
+        ],
+    };
+
+    println!("== budgets (DESIGN.md §8) ==");
+    for verdict in &verdicts {
+        println!("{}", verdict.line());
+    }
+    Ok(if verdicts.iter().all(|v| v.met) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
