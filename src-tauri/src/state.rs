@@ -1,0 +1,54 @@
+//! The state the shell manages: the core façade for one profile, opened at startup.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use studyhall_core::Studyhall;
+
+use crate::error::IpcError;
+
+#[derive(Debug)]
+pub struct AppState {
+    profile_dir: PathBuf,
+    /// `None` while the profile could not be opened (a database from a newer Studyhall,
+    /// an unreadable folder): the window still opens, each command reports why, and the
+    /// next command tries again.
+    studyhall: Mutex<Option<Studyhall>>,
+}
+
+impl AppState {
+    pub fn open(profile_dir: &Path) -> Self {
+        let state = Self {
+            profile_dir: profile_dir.to_path_buf(),
+            studyhall: Mutex::new(None),
+        };
+        // Open now so the first command is fast; a failure is logged and retried later.
+        let _ = state.with_studyhall(|_| Ok(()));
+        state
+    }
+
+    /// Runs one façade call with the profile locked, opening the profile first if needed.
+    pub fn with_studyhall<T>(
+        &self,
+        call: impl FnOnce(&Studyhall) -> Result<T, studyhall_core::Error>,
+    ) -> Result<T, IpcError> {
+        let mut slot = self.studyhall.lock().map_err(|_| {
+            tracing::error!("the profile lock was poisoned by an earlier panic");
+            IpcError::internal()
+        })?;
+        let studyhall = match &mut *slot {
+            Some(studyhall) => studyhall,
+            empty => empty.insert(self.open_profile()?),
+        };
+        Ok(call(studyhall).inspect_err(|error| tracing::warn!("core call failed: {error}"))?)
+    }
+
+    fn open_profile(&self) -> Result<Studyhall, studyhall_core::Error> {
+        let profile = self.profile_dir.display();
+        let studyhall = Studyhall::open(&self.profile_dir).inspect_err(
+            |error| tracing::error!(%profile, "could not open the profile: {error}"),
+        )?;
+        tracing::info!(%profile, "profile opened");
+        Ok(studyhall)
+    }
+}
