@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::process;
 use crate::setup;
@@ -71,9 +71,10 @@ fn install_sample_programme(workspace: &Workspace, profile: &Path) -> Result<()>
         )?;
     }
 
-    let pack = workspace
-        .target_dir()
-        .join("sample/dwcp-fundamentals.shpack");
+    let packs = workspace.target_dir().join("sample");
+    std::fs::create_dir_all(&packs)
+        .with_context(|| format!("could not create {}", packs.display()))?;
+    let pack = packs.join("dwcp-fundamentals.shpack");
     process::run(
         Command::new(&cli)
             .current_dir(workspace.root())
