@@ -38,7 +38,6 @@ pub fn run() {
 
     if let Err(error) = result {
         tracing::error!("Studyhall could not start: {error}");
-        eprintln!("Studyhall could not start: {error}");
         std::process::exit(1);
     }
 }

@@ -30,7 +30,7 @@ impl AppState {
     /// Runs one façade call with the profile locked, opening the profile first if needed.
     pub fn with_studyhall<T>(
         &self,
-        call: impl FnOnce(&Studyhall) -> Result<T, studyhall_core::Error>,
+        call: impl FnOnce(&mut Studyhall) -> Result<T, studyhall_core::Error>,
     ) -> Result<T, IpcError> {
         let mut slot = self.studyhall.lock().map_err(|_| {
             tracing::error!("the profile lock was poisoned by an earlier panic");
