@@ -180,10 +180,16 @@ pub fn run(args: &SearchArgs, seed: u64) -> anyhow::Result<Verdict> {
         empty_common.is_empty(),
         "common-word queries found nothing, so the index is not what it should be: {empty_common:?}"
     );
-    let empty = samples.iter().filter(|s| s.2 == 0).count();
+    let empty: Vec<&str> = queries
+        .iter()
+        .zip(&samples)
+        .filter(|(_, s)| s.2 == 0)
+        .map(|(q, _)| q.text.as_str())
+        .collect();
     ensure!(
-        empty * 20 <= samples.len(),
-        "{empty} of {} queries found nothing; the benchmark would measure empty searches",
+        empty.len() * 20 <= samples.len(),
+        "{} of {} queries found nothing; the benchmark would measure empty searches",
+        empty.len(),
         samples.len()
     );
 
@@ -215,7 +221,14 @@ pub fn run(args: &SearchArgs, seed: u64) -> anyhow::Result<Verdict> {
         }
     }
     let mean_hits = samples.iter().map(|s| s.2).sum::<usize>() as f64 / samples.len() as f64;
-    println!("  queries with no hit: {empty}; mean hits per query: {mean_hits:.1}");
+    let mut examples: Vec<&str> = empty.clone();
+    examples.sort_unstable();
+    examples.dedup();
+    examples.truncate(8);
+    println!(
+        "  queries with no hit: {} (e.g. {examples:?}); mean hits per query: {mean_hits:.1}",
+        empty.len()
+    );
     println!("  load average (1 min) before / after timing: {load_before} / {load_after}");
     println!(
         "  p95 = {:.2} ms (budget ≤ {:.0} ms)",
