@@ -1,6 +1,10 @@
 //! Shared helpers for the cross-crate tests in `tests/tests/`: fixtures, a throw-away
 //! publisher, and a pack rewriter that produces the damaged and hostile packs the
 //! import must refuse.
+//!
+//! Test support only: a helper that cannot read its own fixture should fail the test on
+//! the spot, so `unwrap` is the right tool here.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
