@@ -1,29 +1,55 @@
-import { Library } from "./Library.tsx";
+// The app: preferences, imports and the router around the shell; one route per screen
+// (see /work/ui-contract.md). Study screens (search, course, lesson) live in ./study.
+import { Route, Router, Switch } from "wouter";
+import { PreferencesProvider } from "./app/preferences.tsx";
+import { useHashRoute } from "./app/hashLocation.ts";
+import { Shell } from "./app/Shell.tsx";
+import { NotFound } from "./app/NotFound.tsx";
+import { ImportsProvider } from "./library/imports.tsx";
+import { LibraryScreen } from "./library/LibraryScreen.tsx";
+import { ProgressScreen } from "./progress/ProgressScreen.tsx";
+import { NotesScreen } from "./notes/NotesScreen.tsx";
+import { SettingsScreen } from "./settings/SettingsScreen.tsx";
+import { SearchScreen } from "./study/SearchScreen.tsx";
+import { CourseScreen } from "./study/CourseScreen.tsx";
+import { LessonScreen } from "./study/LessonScreen.tsx";
+import type { Preferences } from "./contract.ts";
 
-export function App() {
+export function App({ preferences }: { preferences: Preferences }) {
   return (
-    <>
-      <header className="app-header">
-        <div className="app-header__inner">
-          <Logo />
-          <span className="app-header__name">Studyhall</span>
-        </div>
-      </header>
-      <main className="app-main">
-        <Library />
-      </main>
-    </>
-  );
-}
-
-/** The app icon's open book, drawn small for the header. */
-function Logo() {
-  return (
-    <svg className="logo" viewBox="0 0 512 512" aria-hidden="true" focusable="false">
-      <rect x="16" y="16" width="480" height="480" rx="108" fill="#2b5cb8" />
-      <path d="M256 214 C216 188 166 180 112 186 L112 374 C166 368 216 376 256 402 Z" fill="#ffffff" />
-      <path d="M256 214 C296 188 346 180 400 186 L400 374 C346 368 296 376 256 402 Z" fill="#e3eafa" />
-      <path d="M352 96 L361 120 L386 121 L366 136 L373 160 L352 146 L331 160 L338 136 L318 121 L343 120 Z" fill="#ffc933" />
-    </svg>
+    <PreferencesProvider initial={preferences}>
+      <Router hook={useHashRoute}>
+        <ImportsProvider>
+          <Shell>
+            <Switch>
+              <Route path="/">
+                <LibraryScreen />
+              </Route>
+              <Route path="/progress">
+                <ProgressScreen />
+              </Route>
+              <Route path="/notes">
+                <NotesScreen />
+              </Route>
+              <Route path="/settings">
+                <SettingsScreen />
+              </Route>
+              <Route path="/search">
+                <SearchScreen />
+              </Route>
+              <Route path="/course/:packId">
+                {({ packId }) => <CourseScreen key={packId} packId={packId} />}
+              </Route>
+              <Route path="/course/:packId/lesson/:lessonId">
+                {({ packId, lessonId }) => <LessonScreen key={`${packId}/${lessonId}`} packId={packId} lessonId={lessonId} />}
+              </Route>
+              <Route>
+                <NotFound />
+              </Route>
+            </Switch>
+          </Shell>
+        </ImportsProvider>
+      </Router>
+    </PreferencesProvider>
   );
 }
