@@ -1,0 +1,245 @@
+// A video lesson: the player (served by the shell's `media` protocol, which supports
+// Range requests, so seeking works), captions, chapters that seek, and a transcript
+// that follows the video, can be filtered, and seeks to any cue.
+import { useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from "react";
+import { useTranslation } from "react-i18next";
+import { announce } from "../app/announce.ts";
+import type { Cue, VideoView } from "./api.ts";
+import { normalize } from "./find.ts";
+import { mediaUrl } from "./markdown.ts";
+import { clock, scrollBehavior } from "./parts.tsx";
+
+/** The last item whose start is at or before `time`. */
+function currentIndex<T>(items: T[], start: (item: T) => number, time: number): number | null {
+  let found: number | null = null;
+  items.forEach((item, index) => {
+    if (start(item) <= time + 0.05) found = index;
+  });
+  return found;
+}
+
+export function VideoLesson({
+  packId,
+  title,
+  video,
+  foundCue,
+}: {
+  packId: string;
+  title: string;
+  video: VideoView;
+  /** A transcript cue a search hit points at: shown, highlighted and focused. */
+  foundCue: number | null;
+}) {
+  const { t } = useTranslation("study");
+  const player = useRef<HTMLVideoElement>(null);
+  const [time, setTime] = useState(0);
+
+  const seek = (seconds: number) => {
+    const element = player.current;
+    if (element === null) return;
+    element.currentTime = seconds;
+    setTime(seconds);
+  };
+
+  const chapter = currentIndex(video.chapters, (c) => c.at, time);
+  const cue = currentIndex(video.transcript, (c) => c.start, time);
+  const captions = video.path.replace(/\.[^./]+$/, ".vtt");
+
+  return (
+    <section className="video-lesson" aria-labelledby="video-heading">
+      <h2 id="video-heading" className="visually-hidden">
+        {t("video.heading")}
+      </h2>
+      <div className="video-lesson__frame">
+        <video
+          ref={player}
+          className="video-lesson__player"
+          controls
+          preload="metadata"
+          aria-label={title}
+          src={mediaUrl(packId, video.path)}
+          onTimeUpdate={(event) => setTime(event.currentTarget.currentTime)}
+          onSeeked={(event) => setTime(event.currentTarget.currentTime)}
+        >
+          {video.transcript.length > 0 && (
+            <CaptionsTrack src={mediaUrl(packId, captions)} cues={video.transcript} player={player} />
+          )}
+          <p>{t("video.unsupported")}</p>
+        </video>
+      </div>
+      <div className="video-lesson__panels">
+        {video.chapters.length > 0 && (
+          <nav className="chapters" aria-labelledby="chapters-heading">
+            <h2 id="chapters-heading" className="study-panel__title">
+              {t("video.chapters")}
+            </h2>
+            <ol className="chapters__list">
+              {video.chapters.map((c, index) => (
+                <li key={`${c.at}-${c.title}`}>
+                  <button
+                    type="button"
+                    className="chapter"
+                    aria-current={index === chapter ? "true" : undefined}
+                    onClick={() => seek(c.at)}
+                  >
+                    <span className="chapter__time">{clock(c.at)}</span>
+                    <span className="chapter__title">{c.title}</span>
+                    <span className="visually-hidden">{t("video.seekHint")}</span>
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </nav>
+        )}
+        {video.transcript.length > 0 && (
+          <Transcript cues={video.transcript} current={cue} foundCue={foundCue} onSeek={seek} />
+        )}
+      </div>
+    </section>
+  );
+}
+
+/**
+ * The captions file beside the video. The `media` protocol is another origin than the
+ * app, and browsers load a cross-origin caption file only under CORS; if it cannot be
+ * loaded, the same captions are built from the transcript cues the shell already sent.
+ */
+function CaptionsTrack({ src, cues, player }: { src: string; cues: Cue[]; player: RefObject<HTMLVideoElement | null> }) {
+  const { t } = useTranslation("study");
+  const [failed, setFailed] = useState(false);
+  const label = t("video.captions");
+
+  useEffect(() => {
+    const element = player.current;
+    if (!failed || element === null) return;
+    const track = element.addTextTrack("captions", label);
+    for (const cue of cues) track.addCue(new VTTCue(cue.start, cue.end, cue.text));
+    return () => {
+      // A track added by script cannot be removed; hide it and empty it instead.
+      track.mode = "disabled";
+      for (const added of Array.from(track.cues ?? [])) track.removeCue(added);
+    };
+  }, [failed, cues, label, player]);
+
+  if (failed) return null;
+  return <track kind="captions" src={src} label={label} onError={() => setFailed(true)} />;
+}
+
+function Transcript({
+  cues,
+  current,
+  foundCue,
+  onSeek,
+}: {
+  cues: Cue[];
+  current: number | null;
+  foundCue: number | null;
+  onSeek: (seconds: number) => void;
+}) {
+  const { t } = useTranslation("study");
+  const [filter, setFilter] = useState("");
+  const list = useRef<HTMLOListElement>(null);
+  const [engaged, setEngaged] = useState(false);
+  const normalized = useMemo(() => cues.map((c) => normalize(c.text)), [cues]);
+  const terms = normalize(filter).split(" ").filter((w) => w !== "");
+  const shown = cues
+    .map((cue, index) => ({ cue, index }))
+    .filter(({ index }) => terms.every((term) => (normalized[index] ?? "").includes(term)));
+
+  // Say how many cues match once typing pauses.
+  useEffect(() => {
+    if (terms.length === 0) return;
+    const timer = window.setTimeout(
+      () => announce(t("video.filterResult", { count: shown.length, total: cues.length })),
+      600,
+    );
+    return () => window.clearTimeout(timer);
+    // `terms` and `shown` follow from `filter`.
+  }, [filter]);
+
+  // Keep the spoken cue in view, unless the learner is reading or using the list.
+  useEffect(() => {
+    if (current === null || engaged || terms.length > 0) return;
+    scrollCueIntoView(list.current, current);
+  }, [current]);
+
+  // A search hit in the transcript: show it, scroll to it and focus it.
+  useEffect(() => {
+    if (foundCue === null) return;
+    setFilter("");
+    window.requestAnimationFrame(() => {
+      const button = scrollCueIntoView(list.current, foundCue);
+      button?.focus({ preventScroll: true });
+    });
+  }, [foundCue]);
+
+  return (
+    <section
+      className="transcript"
+      aria-labelledby="transcript-heading"
+      onPointerEnter={() => setEngaged(true)}
+      onPointerLeave={() => setEngaged(false)}
+      onFocus={() => setEngaged(true)}
+      onBlur={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setEngaged(false);
+      }}
+    >
+      <h2 id="transcript-heading" className="study-panel__title">
+        {t("video.transcript")}
+      </h2>
+      <div className="field field--compact">
+        <label htmlFor="transcript-filter" className="field__label">
+          {t("video.filter")}
+        </label>
+        <input
+          id="transcript-filter"
+          type="search"
+          className="study-input"
+          value={filter}
+          onChange={(event) => setFilter(event.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
+      {terms.length > 0 && (
+        <p className="transcript__count">{t("video.filterResult", { count: shown.length, total: cues.length })}</p>
+      )}
+      <ol className="transcript__cues" ref={list} aria-label={t("video.cues")}>
+        {shown.map(({ cue, index }) => (
+          <li key={index}>
+            <button
+              type="button"
+              data-cue={index}
+              className={`cue${index === foundCue ? " cue--found" : ""}`}
+              aria-current={index === current ? "true" : undefined}
+              onClick={() => onSeek(cue.start)}
+            >
+              <span className="cue__time">
+                <span className="visually-hidden">{t("video.playFrom")} </span>
+                {clock(cue.start)}
+              </span>
+              <span className="cue__text">{highlight(cue.text, terms)}</span>
+            </button>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** Scrolls the list (not the page) so the cue's button is in view; returns the button. */
+function scrollCueIntoView(list: HTMLOListElement | null, index: number): HTMLButtonElement | null {
+  const button = list?.querySelector<HTMLButtonElement>(`[data-cue="${index}"]`) ?? null;
+  if (list === null || button === null) return button;
+  const top = button.offsetTop; // the list is positioned (study.css), so this is within it
+  const outside = top < list.scrollTop || top + button.offsetHeight > list.scrollTop + list.clientHeight;
+  if (outside) list.scrollTo({ top: top - list.clientHeight / 3, behavior: scrollBehavior() });
+  return button;
+}
+
+/** The text with each filter term wrapped in <mark>. */
+function highlight(text: string, terms: string[]): ReactNode {
+  if (terms.length === 0) return text;
+  const pattern = new RegExp(`(${terms.map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "giu");
+  return text.split(pattern).map((part, index) => (index % 2 === 1 ? <mark key={index}>{part}</mark> : part));
+}
