@@ -10,7 +10,7 @@ import { unwrap, useLoad } from "../app/useLoad.ts";
 import { toUiError, type UiError } from "../ipc.ts";
 import { useActiveTime } from "./activeTime.ts";
 import { commands, type CourseOutline, type LessonOutline, type LessonView } from "./api.ts";
-import { findInTexts, markPassage } from "./find.ts";
+import { clearMarks, findInTexts, markPassage } from "./find.ts";
 import { lessonFinder, type MarkdownSource } from "./markdown.ts";
 import { NotesPanel } from "./NotesPanel.tsx";
 import { ArrowLeftIcon, ArrowRightIcon, BookmarkIcon, CheckIcon, KindIcon, Markdown, scrollBehavior } from "./parts.tsx";
@@ -91,13 +91,20 @@ function Lesson({ loaded }: { loaded: Loaded }) {
   useEffect(() => {
     const root = content.current;
     if (find === null || find.trim() === "" || root === null) return;
+    clearMarks(root); // an earlier run of this effect may have marked it already
     const mark = markPassage(Array.from(root.querySelectorAll(".markdown")), find);
     if (mark !== null) {
       mark.setAttribute("tabindex", "-1");
-      mark.scrollIntoView({ behavior: scrollBehavior(), block: "center" });
       mark.focus({ preventScroll: true });
       announce(t("lesson.foundPassage"));
-      return;
+      // Pictures above the passage push it down as they load: scroll once they have.
+      let cancelled = false;
+      void imagesLoaded(root).then(() => {
+        if (!cancelled) mark.scrollIntoView({ behavior: scrollBehavior(), block: "center" });
+      });
+      return () => {
+        cancelled = true;
+      };
     }
     const cue = lesson.video === null ? null : findInTexts(lesson.video.transcript.map((c) => c.text), find);
     if (cue !== null) {
@@ -166,6 +173,20 @@ function Lesson({ loaded }: { loaded: Loaded }) {
       </div>
     </>
   );
+}
+
+/** Resolves when every picture in `root` has loaded or failed, or after a second and a half. */
+function imagesLoaded(root: HTMLElement): Promise<void> {
+  const pending = Array.from(root.querySelectorAll("img")).filter((image) => !image.complete);
+  const loads = pending.map(
+    (image) =>
+      new Promise<void>((resolve) => {
+        image.addEventListener("load", () => resolve(), { once: true });
+        image.addEventListener("error", () => resolve(), { once: true });
+      }),
+  );
+  const timeout = new Promise<void>((resolve) => window.setTimeout(resolve, 1500));
+  return Promise.race([Promise.all(loads).then(() => undefined), timeout]);
 }
 
 function PagerLink({

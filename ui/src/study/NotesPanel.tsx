@@ -192,7 +192,11 @@ function NoteCard({ note, onChanged, onDeleted }: { note: Note; onChanged: () =>
   const confirmButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    if (mode === "edit") field.current?.focus();
+    if (mode === "edit" && field.current !== null) {
+      const end = field.current.value.length;
+      field.current.focus();
+      field.current.setSelectionRange(end, end);
+    }
     if (mode === "confirm") confirmButton.current?.focus();
   }, [mode]);
 

@@ -178,7 +178,7 @@ function QuestionCard({
   };
 
   const verdictText = (result: AnswerFeedback) => {
-    const values = { points: points(result.score.points), max: points(result.score.max) };
+    const values = { points: points(result.score.points), max: points(result.score.max), count: result.score.max };
     if (result.correct) return t("quiz.verdict.correct", values);
     if (result.score.points > 0) return t("quiz.verdict.partly", values);
     return t("quiz.verdict.incorrect", values);
@@ -204,6 +204,14 @@ function QuestionCard({
             {problem}
           </p>
         )}
+        {feedback !== null && verdict !== null && (
+          <div className={`feedback feedback--${verdict}`}>
+            <p className="feedback__verdict">{verdictText(feedback)}</p>
+            {feedback.explanation.trim() !== "" && (
+              <Markdown markdown={feedback.explanation} source={source} className="feedback__explanation" />
+            )}
+          </div>
+        )}
         <div className="question__actions">
           {/* One button for both steps, so focus stays on it after checking. */}
           <button type="submit" className={feedback === null ? "button" : "button button--secondary"} aria-disabled={busy}>
@@ -211,14 +219,6 @@ function QuestionCard({
           </button>
         </div>
       </form>
-      {feedback !== null && verdict !== null && (
-        <div className={`feedback feedback--${verdict}`}>
-          <p className="feedback__verdict">{verdictText(feedback)}</p>
-          {feedback.explanation.trim() !== "" && (
-            <Markdown markdown={feedback.explanation} source={source} className="feedback__explanation" />
-          )}
-        </div>
-      )}
     </article>
   );
 }

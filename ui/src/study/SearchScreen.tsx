@@ -138,10 +138,21 @@ function HitCard({ hit, course }: { hit: SearchHit; course: string | null }) {
   );
 }
 
+/**
+ * The snippet is cut from the lesson's Markdown source: drop the commonest markup (strong
+ * and code markers, link targets, heading hashes) so it reads as text.
+ */
+function withoutMarkup(text: string): string {
+  return text
+    .replace(/!?\[([^\]]*)\]\([^)]*\)?/g, "$1")
+    .replace(/\*\*|__|`/g, "")
+    .replace(/(^|\s)#{1,6}\s/g, "$1");
+}
+
 /** "a \u0002raft\u0003 leader" → ["a ", <mark>raft</mark>, " leader"], with no HTML parsed. */
-export function snippet(text: string): ReactNode {
+function snippet(text: string): ReactNode {
   const parts: ReactNode[] = [];
-  let rest = text;
+  let rest = withoutMarkup(text);
   let key = 0;
   while (rest.length > 0) {
     const start = rest.indexOf("\u0002");

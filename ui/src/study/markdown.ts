@@ -118,8 +118,6 @@ function rewriteImage(image: HTMLImageElement, source: MarkdownSource | null) {
     return;
   }
   image.setAttribute("src", mediaUrl(source.packId, path));
-  image.setAttribute("loading", "lazy");
-  image.setAttribute("decoding", "async");
   if (!image.hasAttribute("alt")) image.setAttribute("alt", "");
 }
 
