@@ -1,5 +1,7 @@
 // The app: preferences, imports and the router around the shell; one route per screen
 // (see /work/ui-contract.md). Study screens (search, course, lesson) live in ./study.
+import { lazy, Suspense } from "react";
+import { useTranslation } from "react-i18next";
 import { Route, Router, Switch } from "wouter";
 import { PreferencesProvider } from "./app/preferences.tsx";
 import { useHashRoute } from "./app/hashLocation.ts";
@@ -7,13 +9,22 @@ import { Shell } from "./app/Shell.tsx";
 import { NotFound } from "./app/NotFound.tsx";
 import { ImportsProvider } from "./library/imports.tsx";
 import { LibraryScreen } from "./library/LibraryScreen.tsx";
-import { ProgressScreen } from "./progress/ProgressScreen.tsx";
-import { NotesScreen } from "./notes/NotesScreen.tsx";
 import { SettingsScreen } from "./settings/SettingsScreen.tsx";
-import { SearchScreen } from "./study/SearchScreen.tsx";
-import { CourseScreen } from "./study/CourseScreen.tsx";
-import { LessonScreen } from "./study/LessonScreen.tsx";
+import { Loading } from "./app/states.tsx";
 import type { Preferences } from "./contract.ts";
+
+// The library opens first and alone; screens with charts, Markdown, math and code
+// highlighting load their code when first visited, so start-up stays quick.
+const ProgressScreen = lazy(() => import("./progress/ProgressScreen.tsx").then((m) => ({ default: m.ProgressScreen })));
+const NotesScreen = lazy(() => import("./notes/NotesScreen.tsx").then((m) => ({ default: m.NotesScreen })));
+const SearchScreen = lazy(() => import("./study/SearchScreen.tsx").then((m) => ({ default: m.SearchScreen })));
+const CourseScreen = lazy(() => import("./study/CourseScreen.tsx").then((m) => ({ default: m.CourseScreen })));
+const LessonScreen = lazy(() => import("./study/LessonScreen.tsx").then((m) => ({ default: m.LessonScreen })));
+
+function ScreenLoading() {
+  const { t } = useTranslation();
+  return <Loading label={t("app.loadingScreen")} />;
+}
 
 export function App({ preferences }: { preferences: Preferences }) {
   return (
@@ -21,6 +32,7 @@ export function App({ preferences }: { preferences: Preferences }) {
       <Router hook={useHashRoute}>
         <ImportsProvider>
           <Shell>
+            <Suspense fallback={<ScreenLoading />}>
             <Switch>
               <Route path="/">
                 <LibraryScreen />
@@ -47,6 +59,7 @@ export function App({ preferences }: { preferences: Preferences }) {
                 <NotFound />
               </Route>
             </Switch>
+            </Suspense>
           </Shell>
         </ImportsProvider>
       </Router>

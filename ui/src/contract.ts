@@ -98,6 +98,7 @@ type Contract = {
   importPack(path: string): Result<ImportOutcome>;
   preferences(): Result<Preferences>;
   setPreferences(preferences: Preferences): Result<null>;
+  libraryInteractive(): Promise<void>;
 };
 
 type Event<T> = { listen(callback: EventCallback<T>): Promise<UnlistenFn> };

@@ -17,8 +17,10 @@ export function useScreenFocus(path: string, main: React.RefObject<HTMLElement |
     first.current = false;
 
     const settle = (): boolean => {
-      const heading = container.querySelector("h1");
-      if (heading === null) return false;
+      // The visible one: while a screen's code loads, Suspense keeps the previous screen
+      // in the DOM, hidden.
+      const heading = Array.from(container.querySelectorAll("h1")).find((h1) => h1.getClientRects().length > 0);
+      if (heading === undefined) return false;
       document.title = t("app.windowTitle", { screen: heading.textContent ?? "" });
       const active = document.activeElement;
       const focusTaken = active !== null && active !== document.body && container.contains(active);
@@ -33,7 +35,7 @@ export function useScreenFocus(path: string, main: React.RefObject<HTMLElement |
     const observer = new MutationObserver(() => {
       if (settle()) observer.disconnect();
     });
-    observer.observe(container, { childList: true, subtree: true });
+    observer.observe(container, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] });
     const timeout = window.setTimeout(() => observer.disconnect(), WAIT_FOR_HEADING_MS);
     return () => {
       observer.disconnect();

@@ -3,6 +3,11 @@
 import { useId, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
+/** Chart sizes that recharts wants in pixels, from rem, so they follow the text size. */
+export function rem(value: number): number {
+  return value * (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16);
+}
+
 type Props = {
   title: string;
   /** One or two sentences saying what the chart shows, for everyone. */

@@ -10,7 +10,7 @@ import { CheckIcon, FlameIcon, TrophyIcon } from "../app/icons.tsx";
 import { useReducedMotion } from "../app/preferences.tsx";
 import { percent, shortDay, timeSpent } from "../format.ts";
 import { courseRoute } from "../study/route.ts";
-import { ChartCard } from "./ChartCard.tsx";
+import { ChartCard, rem } from "./ChartCard.tsx";
 
 const DAYS = 14;
 
@@ -51,9 +51,11 @@ export function ProgressScreen() {
           <StreakTiles streak={dashboard.data.streak} />
           <TimeOnTask days={dashboard.data.days} />
           <Completion courses={dashboard.data.courses} />
-          {dashboard.data.courses.map((details) => (
-            <TopicChart key={details.course.id} details={details} />
-          ))}
+          {dashboard.data.courses
+            .filter((details) => details.topics.length > 0)
+            .map((details) => (
+              <TopicChart key={details.course.id} details={details} />
+            ))}
         </>
       )}
     </div>
@@ -126,7 +128,13 @@ function TimeOnTask({ days }: { days: DailyActivity[] }) {
       <BarChart data={data} responsive accessibilityLayer={false} style={{ width: "100%", height: "100%" }} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid vertical={false} className="chart__grid" />
         <XAxis dataKey="label" tickLine={false} axisLine={false} interval="preserveStartEnd" minTickGap={8} />
-        <YAxis allowDecimals={false} tickLine={false} axisLine={false} width={40} unit={t("time.unit")} />
+        <YAxis
+          allowDecimals={false}
+          tickLine={false}
+          axisLine={false}
+          width={rem(4.5)}
+          tickFormatter={(minutes: number) => t("time.tick", { minutes })}
+        />
         <Tooltip content={ChartTooltip} cursor={{ className: "chart__cursor" }} isAnimationActive={!reducedMotion} />
         <Bar dataKey="minutes" className="chart__bar" radius={[4, 4, 0, 0]} maxBarSize={36} isAnimationActive={!reducedMotion} />
       </BarChart>
@@ -243,8 +251,8 @@ function TopicChart({ details }: { details: CourseDetails }) {
             margin={{ top: 0, right: 16, bottom: 0, left: 0 }}
           >
             <CartesianGrid horizontal={false} className="chart__grid" />
-            <XAxis type="number" domain={[0, 100]} unit="%" tickLine={false} axisLine={false} />
-            <YAxis type="category" dataKey="title" width={160} tickLine={false} axisLine={false} />
+            <XAxis type="number" domain={[0, 100]} tickFormatter={(value: number) => percent(value)} tickLine={false} axisLine={false} />
+            <YAxis type="category" dataKey="title" width={rem(12)} tickLine={false} axisLine={false} />
             <Tooltip content={ChartTooltip} cursor={{ className: "chart__cursor" }} isAnimationActive={!reducedMotion} />
             <Bar dataKey="accuracy" className="chart__bar chart__bar--accuracy" radius={[0, 4, 4, 0]} maxBarSize={28} isAnimationActive={!reducedMotion} />
           </BarChart>
