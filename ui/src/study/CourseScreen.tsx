@@ -17,7 +17,11 @@ export function CourseScreen({ packId }: { packId: string }) {
   return (
     <div className="screen study course">
       <nav className="study-breadcrumbs" aria-label={t("breadcrumbs")}>
-        <Link href="/">{t("library")}</Link>
+        <ol>
+          <li>
+            <Link href="/">{t("library")}</Link>
+          </li>
+        </ol>
       </nav>
       {outline.status === "loading" && <Loading label={t("course.loading")} />}
       {outline.status === "failed" && (

@@ -81,7 +81,7 @@ export function SearchScreen() {
       <h1 id="search-title" className="screen__title" tabIndex={-1}>
         {t("search.title")}
       </h1>
-      <form role="search" className="search-form" onSubmit={(event) => event.preventDefault()}>
+      <form role="search" aria-labelledby="search-title" className="search-form" onSubmit={(event) => event.preventDefault()}>
         <label htmlFor="search-input" className="field__label">
           {t("search.label")}
         </label>
