@@ -96,10 +96,11 @@ export function ImportsProvider({ children }: { children: ReactNode }) {
       }
       busy.current = true;
       let changed = false;
+      // One announcement for the batch; each result is announced as it comes.
+      announce(t("import.started", { count: queue.current.length, file: fileName(queue.current[0] ?? "") }));
       for (let path = queue.current.shift(); path !== undefined; path = queue.current.shift()) {
         const file = fileName(path);
         setRunning({ file, progress: null, queued: queue.current.length });
-        announce(t("import.started", { file }));
         try {
           const result = await commands.importPack(path);
           if (result.status === "ok") {
