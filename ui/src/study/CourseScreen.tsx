@@ -66,7 +66,11 @@ function Course({ outline }: { outline: CourseOutline }) {
               text={t("course.progressValue", { percent: percent(share), completed, lessons: lessons.length })}
             />
             <p className="course__facts">
-              {t("course.facts", { modules: outline.modules.length, count: lessons.length, time: studyTime(minutes) })}
+              {[
+                t("course.moduleCount", { count: outline.modules.length }),
+                t("course.lessonCount", { count: lessons.length }),
+                t("course.about", { time: studyTime(minutes) }),
+              ].join(" · ")}
             </p>
           </div>
           <ContinueLink outline={outline} resume={resume} started={completed > 0} />
