@@ -130,13 +130,14 @@ function SearchBox() {
 function DropOverlay() {
   const { t } = useTranslation("library");
   const { dragging } = useImports();
-  if (!dragging) return null;
+  if (dragging === null) return null;
+  const packs = dragging === "packs";
   return (
     <div className="drop-overlay" aria-hidden="true">
-      <div className="drop-overlay__card">
+      <div className={packs ? "drop-overlay__card" : "drop-overlay__card drop-overlay__card--refused"}>
         <ImportIcon />
-        <p className="drop-overlay__title">{t("drop.title")}</p>
-        <p className="drop-overlay__text">{t("drop.text")}</p>
+        <p className="drop-overlay__title">{packs ? t("drop.title") : t("drop.notPacksTitle")}</p>
+        <p className="drop-overlay__text">{packs ? t("drop.text") : t("import.notAPack")}</p>
       </div>
     </div>
   );

@@ -26,20 +26,23 @@ export function Failure({ title, error, onRetry }: { title: string; error: UiErr
   );
 }
 
-/** A horizontal bar for a share of something done; the label names what it measures. */
-export function ProgressBar({ value, max, label, text }: { value: number; max: number; label: string; text: string }) {
-  const share = max > 0 ? Math.min(1, Math.max(0, value / max)) : 0;
+/**
+ * A horizontal bar for a share of something done; the label names what it measures.
+ * Without a value it shows that work is going on, without saying how much is left.
+ */
+export function ProgressBar({ value, max, label, text }: { value: number | null; max: number; label: string; text: string }) {
+  const share = value !== null && max > 0 ? Math.min(1, Math.max(0, value / max)) : 0;
   return (
     <div
-      className="progress-bar"
+      className={value === null ? "progress-bar progress-bar--indeterminate" : "progress-bar"}
       role="progressbar"
       aria-label={label}
       aria-valuemin={0}
       aria-valuemax={max}
-      aria-valuenow={value}
+      aria-valuenow={value ?? undefined}
       aria-valuetext={text}
     >
-      <div className="progress-bar__fill" style={{ width: `${share * 100}%` }} />
+      <div className="progress-bar__fill" style={value === null ? undefined : { width: `${share * 100}%` }} />
     </div>
   );
 }

@@ -22,12 +22,12 @@ export function ImportStatus() {
           <p className="panel__title">{t("import.running", { file: running.file })}</p>
           <div className="import-status__row">
             <ProgressBar
-              value={Math.round(share)}
+              value={progress === null ? null : Math.round(share)}
               max={100}
               label={t("import.progressLabel", { file: running.file })}
-              text={`${phase} ${percent(share)}`}
+              text={progress === null ? phase : `${phase} ${percent(share)}`}
             />
-            <span className="import-status__percent">{percent(share)}</span>
+            {progress !== null && <span className="import-status__percent">{percent(share)}</span>}
           </div>
           <p className="panel__text">
             {phase}

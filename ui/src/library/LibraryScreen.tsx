@@ -30,7 +30,6 @@ export function LibraryScreen() {
           type="button"
           className="button"
           onClick={() => void imports.chooseAndImport()}
-          disabled={imports.running !== null}
         >
           <ImportIcon />
           {t("import.button")}

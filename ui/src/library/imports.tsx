@@ -24,8 +24,8 @@ export type ImportsState = {
   running: { file: string; progress: ImportProgress | null; queued: number } | null;
   /** Results not yet dismissed, newest first. */
   results: ImportResult[];
-  /** Files are being dragged over the window. */
-  dragging: boolean;
+  /** Files are being dragged over the window: "packs" if any of them is a course pack. */
+  dragging: "packs" | "other" | null;
   /** Goes up whenever the library may have changed; screens reload when it does. */
   libraryVersion: number;
   chooseAndImport(): Promise<void>;
@@ -66,7 +66,7 @@ export function ImportsProvider({ children }: { children: ReactNode }) {
   const { t } = useTranslation("library");
   const [running, setRunning] = useState<ImportsState["running"]>(null);
   const [results, setResults] = useState<ImportResult[]>([]);
-  const [dragging, setDragging] = useState(false);
+  const [dragging, setDragging] = useState<ImportsState["dragging"]>(null);
   const [libraryVersion, setLibraryVersion] = useState(0);
   const busy = useRef(false);
   const queue = useRef<string[]>([]);
@@ -170,10 +170,11 @@ export function ImportsProvider({ children }: { children: ReactNode }) {
     () =>
       subscribe(() =>
         getCurrentWebview().onDragDropEvent(({ payload }) => {
-          if (payload.type === "enter" || payload.type === "over") setDragging(true);
-          else if (payload.type === "leave") setDragging(false);
+          if (payload.type === "enter") setDragging(payload.paths.some(isPack) ? "packs" : "other");
+          else if (payload.type === "over") setDragging((current) => current ?? "packs");
+          else if (payload.type === "leave") setDragging(null);
           else {
-            setDragging(false);
+            setDragging(null);
             const packs = payload.paths.filter(isPack);
             const others = payload.paths.filter((path) => !isPack(path));
             navigate("/");
