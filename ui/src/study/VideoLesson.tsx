@@ -1,7 +1,8 @@
 // A video lesson: the player (served by the shell's `media` protocol, which supports
 // Range requests, so seeking works), captions, chapters that seek, and a transcript
-// that follows the video, can be filtered, and seeks to any cue.
-import { useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from "react";
+// that follows the video, can be filtered, and seeks to any cue. The transcript is one
+// tab stop; the arrow keys move between its lines.
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import { announce } from "../app/announce.ts";
 import type { Cue, VideoView } from "./api.ts";
@@ -140,11 +141,35 @@ function Transcript({
   const [filter, setFilter] = useState("");
   const list = useRef<HTMLOListElement>(null);
   const [engaged, setEngaged] = useState(false);
+  /** The cue that was focused last: the list's one tab stop (arrow keys move within it). */
+  const [focused, setFocused] = useState<number | null>(null);
   const normalized = useMemo(() => cues.map((c) => normalize(c.text)), [cues]);
   const terms = normalize(filter).split(" ").filter((w) => w !== "");
   const shown = cues
     .map((cue, index) => ({ cue, index }))
     .filter(({ index }) => terms.every((term) => (normalized[index] ?? "").includes(term)));
+
+  const shownIndexes = shown.map(({ index }) => index);
+  const tabStop = [focused, current, foundCue].find((i) => i !== null && shownIndexes.includes(i)) ?? shownIndexes[0];
+
+  const onListKey = (event: KeyboardEvent<HTMLOListElement>) => {
+    const at = shownIndexes.indexOf(Number((event.target as HTMLElement).dataset.cue));
+    const moves: Record<string, number> = {
+      ArrowDown: at + 1,
+      ArrowUp: at - 1,
+      Home: 0,
+      End: shownIndexes.length - 1,
+      PageDown: at + 5,
+      PageUp: at - 5,
+    };
+    const to = moves[event.key];
+    if (at < 0 || to === undefined) return;
+    event.preventDefault();
+    const target = shownIndexes[Math.max(0, Math.min(shownIndexes.length - 1, to))];
+    if (target === undefined) return;
+    setFocused(target);
+    scrollCueIntoView(list.current, target)?.focus({ preventScroll: true });
+  };
 
   // Say how many cues match once typing pauses.
   useEffect(() => {
@@ -204,7 +229,10 @@ function Transcript({
       {terms.length > 0 && (
         <p className="transcript__count">{t("video.filterResult", { count: shown.length, total: cues.length })}</p>
       )}
-      <ol className="transcript__cues" ref={list} aria-label={t("video.cues")}>
+      <p id="transcript-keys" className="visually-hidden">
+        {t("video.keys")}
+      </p>
+      <ol className="transcript__cues" ref={list} aria-label={t("video.cues")} onKeyDown={onListKey}>
         {shown.map(({ cue, index }) => (
           <li key={index}>
             <button
@@ -212,6 +240,9 @@ function Transcript({
               data-cue={index}
               className={`cue${index === foundCue ? " cue--found" : ""}`}
               aria-current={index === current ? "true" : undefined}
+              aria-describedby={index === tabStop ? "transcript-keys" : undefined}
+              tabIndex={index === tabStop ? 0 : -1}
+              onFocus={() => setFocused(index)}
               onClick={() => onSeek(cue.start)}
             >
               <span className="cue__time">
