@@ -1,7 +1,7 @@
 // Search across every installed course: results appear while typing, each with its kind,
 // title, course and a snippet with the matched words marked, and opens the lesson at the
 // matching passage.
-import { Fragment, useEffect, useMemo, useState, type ReactNode } from "react";
+import { Fragment, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation } from "wouter";
 import { announce } from "../app/announce.ts";
@@ -30,6 +30,7 @@ export function SearchScreen() {
   const [results, setResults] = useState<Results>({ status: "idle" });
   const [attempt, setAttempt] = useState(0);
   const [courses, setCourses] = useState<Map<string, string>>(new Map());
+  const input = useRef<HTMLInputElement>(null);
 
   // The header's search box navigates here with a new query: take it over.
   useEffect(() => setText((typed) => (typed.trim() === fromAddress.trim() ? typed : fromAddress)), [fromAddress]);
@@ -71,6 +72,17 @@ export function SearchScreen() {
     };
   }, [text, attempt]);
 
+  // Arriving without a query, the learner came to type one.
+  useEffect(() => {
+    if (fromAddress === "") input.current?.focus();
+  }, []);
+
+  // Enter goes to the first result, as results already appear while typing.
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    document.querySelector<HTMLAnchorElement>(".search-hit")?.focus();
+  };
+
   const multipleCourses = useMemo(() => {
     if (!("hits" in results)) return false;
     return new Set(results.hits.map((h) => h.pack_id)).size > 1 || courses.size > 1;
@@ -81,12 +93,13 @@ export function SearchScreen() {
       <h1 id="search-title" className="screen__title" tabIndex={-1}>
         {t("search.title")}
       </h1>
-      <form role="search" aria-labelledby="search-title" className="search-form" onSubmit={(event) => event.preventDefault()}>
+      <form role="search" aria-labelledby="search-title" className="search-form" onSubmit={submit}>
         <label htmlFor="search-input" className="field__label">
           {t("search.label")}
         </label>
         <input
           id="search-input"
+          ref={input}
           type="search"
           className="study-input search-form__input"
           value={text}
