@@ -80,7 +80,7 @@ function finish(html: string, source: MarkdownSource | null, blocks: boolean): s
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /** A pack path for `link` written in the file at `from`, or null when it leaves the pack. */
-export function resolvePackPath(from: string, link: string): string | null {
+function resolvePackPath(from: string, link: string): string | null {
   const parts = from.split("/");
   parts.pop();
   for (const segment of link.split("/")) {
@@ -194,7 +194,7 @@ function wrapTable(table: HTMLTableElement) {
 }
 
 /** "Worked example" → "worked-example"; the id scheme of headings and anchors. */
-export function slug(text: string): string {
+function slug(text: string): string {
   return text
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, "-")

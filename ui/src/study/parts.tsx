@@ -61,11 +61,6 @@ export const ArrowDownIcon = () => (
     <path d="M12 5v14M6 13l6 6 6-6" />
   </Icon>
 );
-export const PlayIcon = () => (
-  <Icon>
-    <path d="M8 5.5v13l10.5-6.5z" />
-  </Icon>
-);
 export const NoteIcon = () => (
   <Icon>
     <path d="M4 20l1-4.5L16 4.5l3.5 3.5-11 11z" />
@@ -135,7 +130,7 @@ export function Markdown({
 }
 
 /** Whether the learner asked for less motion, in the app's settings or the system's. */
-export function prefersReducedMotion(): boolean {
+function prefersReducedMotion(): boolean {
   const setting = document.documentElement.dataset.motion;
   if (setting === "reduce") return true;
   if (setting === "full") return false;
