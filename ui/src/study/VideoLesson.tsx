@@ -108,7 +108,19 @@ export function VideoLesson({
 function CaptionsTrack({ src, cues, player }: { src: string; cues: Cue[]; player: RefObject<HTMLVideoElement | null> }) {
   const { t } = useTranslation("study");
   const [failed, setFailed] = useState(false);
+  const element = useRef<HTMLTrackElement>(null);
   const label = t("video.captions");
+
+  // Load the file now (hidden) rather than when captions are first asked for, so a
+  // failure is known before then. React does not forward a <track>'s error event.
+  useEffect(() => {
+    const track = element.current;
+    if (track === null) return;
+    const onError = () => setFailed(true);
+    track.addEventListener("error", onError);
+    if (track.track.mode === "disabled") track.track.mode = "hidden";
+    return () => track.removeEventListener("error", onError);
+  }, []);
 
   useEffect(() => {
     const element = player.current;
@@ -123,7 +135,7 @@ function CaptionsTrack({ src, cues, player }: { src: string; cues: Cue[]; player
   }, [failed, cues, label, player]);
 
   if (failed) return null;
-  return <track kind="captions" src={src} label={label} onError={() => setFailed(true)} />;
+  return <track ref={element} kind="captions" src={src} label={label} />;
 }
 
 function Transcript({
