@@ -11,7 +11,7 @@ import { ImportsProvider } from "./library/imports.tsx";
 import { LibraryScreen } from "./library/LibraryScreen.tsx";
 import { SettingsScreen } from "./settings/SettingsScreen.tsx";
 import { Loading } from "./app/states.tsx";
-import type { Preferences } from "./contract.ts";
+import type { Preferences } from "./app/preferences.tsx";
 
 // The library opens first and alone; screens with charts, Markdown, math and code
 // highlighting load their code when first visited, so start-up stays quick.

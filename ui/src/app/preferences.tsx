@@ -4,8 +4,11 @@
 // before the shell has answered; the shell's profile stays the source of truth.
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import i18next, { systemLanguage, LANGUAGES, type Language } from "../i18n.ts";
-import { commands, type Preferences } from "../contract.ts";
+import { commands, type Preferences as SavedPreferences } from "../bindings.ts";
 import { toUiError, type UiError } from "../ipc.ts";
+
+/** The preferences with every field present (the shell may leave out those never set). */
+export type Preferences = Required<SavedPreferences>;
 
 export const TEXT_SCALE = { min: 80, max: 200, step: 10, default: 100 } as const;
 
@@ -19,6 +22,16 @@ export const DEFAULT_PREFERENCES: Preferences = {
   language: null,
   inbox_folder: "",
 };
+
+function complete(saved: SavedPreferences): Preferences {
+  return {
+    theme: saved.theme ?? DEFAULT_PREFERENCES.theme,
+    text_scale: saved.text_scale ?? DEFAULT_PREFERENCES.text_scale,
+    motion: saved.motion ?? DEFAULT_PREFERENCES.motion,
+    language: saved.language ?? DEFAULT_PREFERENCES.language,
+    inbox_folder: saved.inbox_folder ?? DEFAULT_PREFERENCES.inbox_folder,
+  };
+}
 
 function clampScale(scale: number): number {
   if (!Number.isFinite(scale)) return TEXT_SCALE.default;
@@ -51,7 +64,7 @@ export function applyPreferences(preferences: Preferences): void {
 export function applyCachedPreferences(): void {
   try {
     const cached = localStorage.getItem(CACHE_KEY);
-    if (cached !== null) applyPreferences({ ...DEFAULT_PREFERENCES, ...(JSON.parse(cached) as Partial<Preferences>) });
+    if (cached !== null) applyPreferences(complete(JSON.parse(cached) as SavedPreferences));
   } catch {
     // A broken copy is ignored; the shell's answer replaces it a moment later.
   }
@@ -63,7 +76,7 @@ export async function loadPreferences(): Promise<{ preferences: Preferences; err
   let error: UiError | null = null;
   try {
     const result = await commands.preferences();
-    if (result.status === "ok") preferences = result.data;
+    if (result.status === "ok") preferences = complete(result.data);
     else error = toUiError(result.error);
   } catch (thrown) {
     error = toUiError(thrown);

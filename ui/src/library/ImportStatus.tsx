@@ -12,7 +12,10 @@ export function ImportStatus() {
   if (running === null && results.length === 0) return null;
 
   const progress = running?.progress ?? null;
-  const share = progress !== null && progress.total > 0 ? (progress.done / progress.total) * 100 : 0;
+  const total = progress?.total ?? 0;
+  // Until the shell reports how many bytes there are, the bar only shows that work goes on.
+  const measured = total > 0;
+  const share = measured ? ((progress?.done ?? 0) / total) * 100 : 0;
   const phase = progress === null ? t("import.preparing") : t(`import.phase.${progress.phase}`, { defaultValue: t("import.working") });
 
   return (
@@ -22,12 +25,12 @@ export function ImportStatus() {
           <p className="panel__title">{t("import.running", { file: running.file })}</p>
           <div className="import-status__row">
             <ProgressBar
-              value={progress === null ? null : Math.round(share)}
+              value={measured ? Math.round(share) : null}
               max={100}
               label={t("import.progressLabel", { file: running.file })}
-              text={progress === null ? phase : `${phase} ${percent(share)}`}
+              text={measured ? `${phase} ${percent(share)}` : phase}
             />
-            {progress !== null && <span className="import-status__percent">{percent(share)}</span>}
+            {measured && <span className="import-status__percent">{percent(share)}</span>}
           </div>
           <p className="panel__text">
             {phase}

@@ -3,7 +3,7 @@
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
-import { commands, type CourseSummary } from "../contract.ts";
+import { commands, type CourseSummary } from "../bindings.ts";
 import { percent, studyTime, trackLabel } from "../format.ts";
 import { useLoad, unwrap } from "../app/useLoad.ts";
 import { Failure, Loading, ProgressBar } from "../app/states.tsx";

@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { UnlistenFn } from "@tauri-apps/api/event";
-import { commands, events, type ImportOutcome, type ImportProgress } from "../contract.ts";
+import { commands, events, type ImportOutcome, type ImportProgress } from "../bindings.ts";
 import { toUiError, type UiError } from "../ipc.ts";
 import { announce } from "../app/announce.ts";
 import { navigate } from "../app/hashLocation.ts";

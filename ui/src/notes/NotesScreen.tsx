@@ -3,7 +3,7 @@
 import { useId, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
-import { commands, type Bookmark, type CourseSummary, type Note } from "../contract.ts";
+import { commands, type Bookmark, type CourseSummary, type Note } from "../bindings.ts";
 import { unwrap, useLoad } from "../app/useLoad.ts";
 import { Failure, Loading } from "../app/states.tsx";
 import { BookmarkIcon, CloseIcon, NotesIcon } from "../app/icons.tsx";

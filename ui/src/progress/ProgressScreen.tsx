@@ -3,7 +3,7 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis, type TooltipContentProps } from "recharts";
-import { commands, type CourseProgress, type CourseSummary, type DailyActivity, type Streak, type TopicAccuracy } from "../contract.ts";
+import { commands, type CourseProgress, type CourseSummary, type DailyActivity, type Streak, type TopicAccuracy } from "../bindings.ts";
 import { unwrap, useLoad } from "../app/useLoad.ts";
 import { Failure, Loading, ProgressBar } from "../app/states.tsx";
 import { CheckIcon, FlameIcon, TrophyIcon } from "../app/icons.tsx";

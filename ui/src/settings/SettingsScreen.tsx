@@ -9,7 +9,7 @@ import { FolderIcon } from "../app/icons.tsx";
 import { LANGUAGES, systemLanguage } from "../i18n.ts";
 import { percent } from "../format.ts";
 import { toUiError, type UiError } from "../ipc.ts";
-import type { Preferences } from "../contract.ts";
+import type { Preferences } from "../app/preferences.tsx";
 
 const THEMES: Preferences["theme"][] = ["system", "light", "dark", "high_contrast"];
 const MOTIONS: Preferences["motion"][] = ["system", "reduce", "full"];
