@@ -12,6 +12,7 @@ import { LibraryScreen } from "./library/LibraryScreen.tsx";
 import { SettingsScreen } from "./settings/SettingsScreen.tsx";
 import { Loading } from "./app/states.tsx";
 import type { Preferences } from "./app/preferences.tsx";
+import type { UiError } from "./ipc.ts";
 
 // The library opens first and alone; screens with charts, Markdown, math and code
 // highlighting load their code when first visited, so start-up stays quick.
@@ -26,9 +27,11 @@ function ScreenLoading() {
   return <Loading label={t("app.loadingScreen")} />;
 }
 
-export function App({ preferences }: { preferences: Preferences }) {
+type Props = { preferences: Preferences; preferencesError: UiError | null };
+
+export function App({ preferences, preferencesError }: Props) {
   return (
-    <PreferencesProvider initial={preferences}>
+    <PreferencesProvider initial={preferences} loadError={preferencesError}>
       <Router hook={useHashRoute}>
         <ImportsProvider>
           <Shell>

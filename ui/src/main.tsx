@@ -11,10 +11,10 @@ if (!root) throw new Error("index.html has no #root element");
 // Theme, text size, motion and language are on the root before React paints anything:
 // first from the last run's copy, then from the profile.
 applyCachedPreferences();
-const { preferences } = await loadPreferences();
+const { preferences, error } = await loadPreferences();
 
 createRoot(root).render(
   <StrictMode>
-    <App preferences={preferences} />
+    <App preferences={preferences} preferencesError={error} />
   </StrictMode>,
 );

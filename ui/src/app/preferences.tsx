@@ -87,6 +87,8 @@ export async function loadPreferences(): Promise<{ preferences: Preferences; err
 
 type PreferencesContextValue = {
   preferences: Preferences;
+  /** Why the saved preferences could not be read at start-up, until a change is saved. */
+  loadError: UiError | null;
   /** Applies the change at once, then saves; if saving fails, the saved preferences come back. */
   save(change: Partial<Preferences>): Promise<UiError | null>;
   /** Applies the change at once without saving (for a slider while it moves). */
@@ -95,8 +97,11 @@ type PreferencesContextValue = {
 
 const PreferencesContext = createContext<PreferencesContextValue | null>(null);
 
-export function PreferencesProvider({ initial, children }: { initial: Preferences; children: ReactNode }) {
+type ProviderProps = { initial: Preferences; loadError: UiError | null; children: ReactNode };
+
+export function PreferencesProvider({ initial, loadError: initialLoadError, children }: ProviderProps) {
   const [shown, setShown] = useState(initial);
+  const [loadError, setLoadError] = useState(initialLoadError);
   // The latest values, for changes that arrive before a re-render (a slider, then a click).
   const latest = useRef(initial);
   const saved = useRef(initial);
@@ -120,14 +125,18 @@ export function PreferencesProvider({ initial, children }: { initial: Preference
       } catch (thrown) {
         error = toUiError(thrown);
       }
-      if (error === null) saved.current = next;
-      else show(saved.current);
+      if (error === null) {
+        saved.current = next;
+        setLoadError(null);
+      } else {
+        show(saved.current);
+      }
       return error;
     },
     [show],
   );
 
-  const value = useMemo(() => ({ preferences: shown, save, preview }), [shown, save, preview]);
+  const value = useMemo(() => ({ preferences: shown, loadError, save, preview }), [shown, loadError, save, preview]);
   return <PreferencesContext value={value}>{children}</PreferencesContext>;
 }
 

@@ -18,7 +18,7 @@ const SAVE_DELAY_MS = 600;
 
 export function SettingsScreen() {
   const { t } = useTranslation("settings");
-  const { preferences, save, preview } = usePreferences();
+  const { preferences, loadError, save, preview } = usePreferences();
   const [error, setError] = useState<UiError | null>(null);
   const pendingScale = useRef<number | undefined>(undefined);
 
@@ -55,6 +55,12 @@ export function SettingsScreen() {
         <p className="screen__lead">{t("lead")}</p>
       </header>
 
+      {loadError !== null && error === null && (
+        <div className="panel panel--error" role="alert">
+          <h2 className="panel__title">{t("loadFailed")}</h2>
+          <p className="panel__text">{loadError.message}</p>
+        </div>
+      )}
       {error !== null && (
         <div className="panel panel--error" role="alert">
           <h2 className="panel__title">{t("failed")}</h2>
