@@ -5,7 +5,7 @@ import { Link } from "wouter";
 import { Failure, Loading, ProgressBar } from "../app/states.tsx";
 import { unwrap, useLoad } from "../app/useLoad.ts";
 import { percent, studyTime, trackLabel } from "../format.ts";
-import { commands, type CourseOutline, type LessonOutline } from "./api.ts";
+import { commands, type CourseOutline, type LessonOutline } from "../bindings.ts";
 import { ArrowRightIcon, CheckIcon, KindIcon } from "./parts.tsx";
 import { lessonRoute } from "./route.ts";
 import "./study.css";

@@ -9,7 +9,7 @@ import { Failure, Loading } from "../app/states.tsx";
 import { unwrap, useLoad } from "../app/useLoad.ts";
 import { toUiError, type UiError } from "../ipc.ts";
 import { useActiveTime } from "./activeTime.ts";
-import { commands, type CourseOutline, type LessonOutline, type LessonView } from "./api.ts";
+import { commands, type CourseOutline, type LessonOutline, type LessonView } from "../bindings.ts";
 import { clearMarks, findInTexts, markPassage } from "./find.ts";
 import { lessonFinder, type MarkdownSource } from "./markdown.ts";
 import { NotesPanel } from "./NotesPanel.tsx";

@@ -7,7 +7,7 @@ import { Failure } from "../app/states.tsx";
 import { unwrap, useLoad } from "../app/useLoad.ts";
 import { dateTime } from "../format.ts";
 import { toUiError, type UiError } from "../ipc.ts";
-import { commands, type Note } from "./api.ts";
+import { commands, type Note } from "../bindings.ts";
 import { Markdown, NoteIcon } from "./parts.tsx";
 
 const MAX_QUOTE = 2000;

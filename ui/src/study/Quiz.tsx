@@ -8,7 +8,7 @@ import { ProgressBar } from "../app/states.tsx";
 import { toUiError } from "../ipc.ts";
 import { percent } from "../format.ts";
 import i18next from "../i18n.ts";
-import { commands, type AnswerFeedback, type QuestionView, type QuizView, type Response } from "./api.ts";
+import { commands, type AnswerFeedback, type QuestionView, type QuizView, type Response } from "../bindings.ts";
 import { markdownToText, type MarkdownSource } from "./markdown.ts";
 import { ArrowDownIcon, ArrowUpIcon, Markdown } from "./parts.tsx";
 
@@ -78,6 +78,11 @@ function QuizSummary({ quiz, results }: { quiz: QuizView; results: Record<string
       <p className="quiz-summary__verdict">{verdict}</p>
     </section>
   );
+}
+
+function verdictOf(feedback: AnswerFeedback): "correct" | "partly" | "incorrect" {
+  if (feedback.correct) return "correct";
+  return (feedback.score.points ?? 0) > 0 ? "partly" : "incorrect";
 }
 
 type Draft = {
@@ -178,12 +183,11 @@ function QuestionCard({
   };
 
   const verdictText = (result: AnswerFeedback) => {
-    const values = { points: points(result.score.points), max: points(result.score.max), count: result.score.max };
-    if (result.correct) return t("quiz.verdict.correct", values);
-    if (result.score.points > 0) return t("quiz.verdict.partly", values);
-    return t("quiz.verdict.incorrect", values);
+    const max = result.score.max ?? question.points;
+    const values = { points: points(result.score.points ?? 0), max: points(max), count: max };
+    return t(`quiz.verdict.${verdictOf(result)}`, values);
   };
-  const verdict = feedback === null ? null : feedback.correct ? "correct" : feedback.score.points > 0 ? "partly" : "incorrect";
+  const verdict = feedback === null ? null : verdictOf(feedback);
 
   return (
     <article className={`question${verdict !== null ? ` question--${verdict}` : ""}`} aria-labelledby={`${id}-title`}>

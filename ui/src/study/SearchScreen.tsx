@@ -8,7 +8,7 @@ import { announce } from "../app/announce.ts";
 import { Failure } from "../app/states.tsx";
 import { toUiError, type UiError } from "../ipc.ts";
 import { unwrap } from "../app/useLoad.ts";
-import { commands, type SearchHit } from "./api.ts";
+import { commands, type SearchHit } from "../bindings.ts";
 import { ArticleIcon, QuizIcon } from "./parts.tsx";
 import { courseRoute, lessonRoute, searchRoute, useQueryParam } from "./route.ts";
 import "./study.css";

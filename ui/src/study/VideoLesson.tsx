@@ -5,10 +5,13 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import { announce } from "../app/announce.ts";
-import type { Cue, VideoView } from "./api.ts";
+import type { VideoView } from "../bindings.ts";
 import { normalize } from "./find.ts";
 import { mediaUrl } from "./markdown.ts";
 import { clock, scrollBehavior } from "./parts.tsx";
+
+/** A transcript cue with its times (the wire type allows null for a time that was not a number). */
+type Cue = { start: number; end: number; text: string };
 
 /** The last item whose start is at or before `time`. */
 function currentIndex<T>(items: T[], start: (item: T) => number, time: number): number | null {
@@ -42,8 +45,16 @@ export function VideoLesson({
     setTime(seconds);
   };
 
+  const cues = useMemo(
+    () =>
+      video.transcript.map((c): Cue => {
+        const start = c.start ?? 0;
+        return { start, end: Math.max(start, c.end ?? start), text: c.text };
+      }),
+    [video.transcript],
+  );
   const chapter = currentIndex(video.chapters, (c) => c.at, time);
-  const cue = currentIndex(video.transcript, (c) => c.start, time);
+  const cue = currentIndex(cues, (c) => c.start, time);
   const captions = video.path.replace(/\.[^./]+$/, ".vtt");
 
   return (
@@ -62,9 +73,7 @@ export function VideoLesson({
           onTimeUpdate={(event) => setTime(event.currentTarget.currentTime)}
           onSeeked={(event) => setTime(event.currentTarget.currentTime)}
         >
-          {video.transcript.length > 0 && (
-            <CaptionsTrack src={mediaUrl(packId, captions)} cues={video.transcript} player={player} />
-          )}
+          {cues.length > 0 && <CaptionsTrack src={mediaUrl(packId, captions)} cues={cues} player={player} />}
           <p>{t("video.unsupported")}</p>
         </video>
       </div>
@@ -92,9 +101,7 @@ export function VideoLesson({
             </ol>
           </nav>
         )}
-        {video.transcript.length > 0 && (
-          <Transcript cues={video.transcript} current={cue} foundCue={foundCue} onSeek={seek} />
-        )}
+        {cues.length > 0 && <Transcript cues={cues} current={cue} foundCue={foundCue} onSeek={seek} />}
       </div>
     </section>
   );

@@ -3,7 +3,7 @@
 // the last minute. Counted time goes to the shell in slices of about 30 s and when the
 // learner leaves the lesson or the window.
 import { useEffect } from "react";
-import { commands } from "./api.ts";
+import { commands } from "../bindings.ts";
 
 const IDLE_AFTER_MS = 60_000;
 const REPORT_EVERY_S = 30;

@@ -2,7 +2,7 @@
 // rendered Markdown.
 import { useMemo, type MouseEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import type { LessonKind } from "./api.ts";
+import type { LessonKind } from "../bindings.ts";
 import { renderInlineMarkdown, renderMarkdown, type MarkdownSource } from "./markdown.ts";
 
 function Icon({ children }: { children: ReactNode }) {
