@@ -41,9 +41,7 @@ export function LessonScreen({ packId, lessonId }: { packId: string; lessonId: s
   useEffect(() => {
     if (opened.current === key) return;
     opened.current = key;
-    void Promise.resolve()
-      .then(() => commands.openLesson(packId, lessonId))
-      .catch(() => undefined); // a statistic; the lesson shows either way
+    commands.openLesson(packId, lessonId).catch(() => undefined); // a statistic; the lesson shows either way
   }, [key]);
   useActiveTime(packId, lessonId);
 

@@ -27,9 +27,7 @@ export function useActiveTime(packId: string, lessonId: string): void {
         const seconds = Math.min(unreported, MAX_PER_CALL_S);
         unreported -= seconds;
         // Time on task is a statistic: a lost slice is not worth troubling the learner.
-        void Promise.resolve()
-          .then(() => commands.recordStudyTime(packId, lessonId, seconds))
-          .catch(() => undefined);
+        commands.recordStudyTime(packId, lessonId, seconds).catch(() => undefined);
       }
     };
     const tick = () => {
