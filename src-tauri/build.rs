@@ -4,7 +4,30 @@
 use std::path::Path;
 
 /// Every command the shell registers (keep in step with `bindings::builder`).
-const COMMANDS: &[&str] = &["list_courses"];
+const COMMANDS: &[&str] = &[
+    "list_courses",
+    "course_outline",
+    "lesson",
+    "open_lesson",
+    "record_study_time",
+    "complete_lesson",
+    "answer_question",
+    "course_progress",
+    "streak",
+    "topic_accuracy",
+    "daily_activity",
+    "search",
+    "notes",
+    "add_note",
+    "edit_note",
+    "delete_note",
+    "set_bookmark",
+    "bookmarks",
+    "import_pack",
+    "preferences",
+    "set_preferences",
+    "library_interactive",
+];
 
 fn main() {
     ensure_frontend_dist();

@@ -4,21 +4,26 @@
 
 pub mod bindings;
 mod commands;
-mod dto;
 mod error;
+mod events;
+mod import;
+mod inbox;
+mod media;
 mod profile;
+mod startup;
 mod state;
 
 use tauri::Manager;
 
-pub use dto::CourseSummaryDto;
 pub use error::{IpcError, IpcErrorCode};
+pub use startup::INTERACTIVE_MESSAGE;
 
 /// The label of the one window, as declared in `tauri.conf.json`.
 const MAIN_WINDOW: &str = "main";
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
+    startup::note_process_start();
     init_logging();
     let bindings = bindings::builder();
 
@@ -27,11 +32,14 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             focus_main_window(app);
         }))
+        .plugin(tauri_plugin_dialog::init())
+        .register_asynchronous_uri_scheme_protocol(media::SCHEME, media::handle)
         .invoke_handler(bindings.invoke_handler())
         .setup(move |app| {
             bindings.mount_events(app);
             let profile_dir = profile::resolve(app.handle())?;
             app.manage(state::AppState::open(&profile_dir));
+            inbox::start(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

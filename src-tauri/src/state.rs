@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 
 use studyhall_core::Studyhall;
 
@@ -14,6 +15,8 @@ pub struct AppState {
     /// an unreadable folder): the window still opens, each command reports why, and the
     /// next command tries again.
     studyhall: Mutex<Option<Studyhall>>,
+    /// Bumped whenever the preferences change, so the inbox watcher re-reads its folder.
+    pub inbox_generation: AtomicU64,
 }
 
 impl AppState {
@@ -21,6 +24,7 @@ impl AppState {
         let state = Self {
             profile_dir: profile_dir.to_path_buf(),
             studyhall: Mutex::new(None),
+            inbox_generation: AtomicU64::new(0),
         };
         // Open now so the first command is fast; a failure is logged and retried later.
         let _ = state.with_studyhall(|_| Ok(()));

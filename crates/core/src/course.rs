@@ -15,6 +15,7 @@ use crate::library::ContentStore;
 use crate::storage::{self, LessonRow, Storage};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CourseOutline {
     pub id: String,
     pub version: String,
@@ -25,6 +26,7 @@ pub struct CourseOutline {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ModuleOutline {
     pub id: String,
     pub title: String,
@@ -33,6 +35,7 @@ pub struct ModuleOutline {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LessonOutline {
     pub id: String,
     pub title: String,
@@ -44,6 +47,7 @@ pub struct LessonOutline {
 
 /// A lesson ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LessonView {
     pub pack_id: String,
     pub module_id: String,
@@ -63,6 +67,7 @@ pub struct LessonView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct VideoView {
     /// Pack path of the video file.
     pub path: String,
@@ -72,6 +77,7 @@ pub struct VideoView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QuizView {
     pub pass_percent: u8,
     pub questions: Vec<QuestionView>,
@@ -80,6 +86,7 @@ pub struct QuizView {
 /// A question as shown before answering: no answer key. Ordering items and matching
 /// answers come in a stable shuffled order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QuestionView {
     pub id: String,
     pub kind: &'static str,
@@ -96,6 +103,7 @@ pub struct QuestionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OptionView {
     pub id: String,
     pub text: String,

@@ -10,6 +10,7 @@ pub mod inbox;
 mod library;
 pub mod notes;
 pub mod pack;
+pub mod preferences;
 pub mod storage;
 pub mod study;
 
@@ -27,14 +28,20 @@ use content::Response;
 use course::{CourseOutline, LessonView, MediaLocation};
 use library::ContentStore;
 use notes::{Bookmark, Note};
+use preferences::Preferences;
 use storage::Durability;
 use storage::Storage;
-use study::{AnswerFeedback, CourseProgress, ProgressEvent, Recorder, Streak, TopicAccuracy, Verb};
+use study::{
+    AnswerFeedback, CourseProgress, DailyActivity, ProgressEvent, Recorder, Streak, TopicAccuracy,
+    Verb,
+};
 
 /// Name of the folder in a profile that holds trusted publisher keys (`*.pub.jwk`).
 pub const TRUSTED_PUBLISHERS_DIR: &str = "trusted-publishers";
 const DATABASE_FILE: &str = "studyhall.db";
 const CONTENT_DIR: &str = "content";
+/// Profile setting holding the learner's [`Preferences`] as JSON.
+const PREFERENCES_KEY: &str = "preferences";
 
 /// One learner's profile: database, content store and trusted publisher keys, all in
 /// one folder.
@@ -166,6 +173,12 @@ impl Studyhall {
         study::streak(&self.storage, self.clock.now().date_naive())
     }
 
+    /// Study on each of the last `days` days (today included), oldest first; days without
+    /// study are zeros. At most [`study::MAX_ACTIVITY_DAYS`].
+    pub fn daily_activity(&self, days: u32) -> Result<Vec<DailyActivity>> {
+        study::daily_activity(&self.storage, self.clock.now().date_naive(), days)
+    }
+
     /// Practice accuracy per topic of a course.
     pub fn topic_accuracy(&self, pack_id: &str) -> Result<Vec<TopicAccuracy>> {
         study::topic_accuracy(&self.storage, pack_id)
@@ -248,6 +261,29 @@ impl Studyhall {
     /// Bookmarked lessons, newest first.
     pub fn bookmarks(&self) -> Result<Vec<Bookmark>> {
         storage::bookmarks(self.storage.reader())
+    }
+
+    /// The learner's preferences, with defaults for anything never set.
+    pub fn preferences(&self) -> Result<Preferences> {
+        let stored = storage::setting(self.storage.reader(), PREFERENCES_KEY)?;
+        let preferences = match stored {
+            Some(json) => serde_json::from_str(&json).unwrap_or_else(|error| {
+                tracing::warn!("stored preferences are unreadable, using defaults: {error}");
+                Preferences::default()
+            }),
+            None => Preferences::default(),
+        };
+        Ok(preferences.with_defaults(&self.profile))
+    }
+
+    /// Checks and keeps `preferences`; nothing changes if any value is refused.
+    pub fn set_preferences(&mut self, preferences: &Preferences) -> Result<()> {
+        preferences.check()?;
+        let json = serde_json::to_string(preferences)
+            .map_err(|e| Error::InvalidInput(format!("preferences cannot be stored: {e}")))?;
+        self.storage.transact(Durability::Normal, |tx| {
+            storage::set_setting(tx, PREFERENCES_KEY, &json)
+        })
     }
 }
 

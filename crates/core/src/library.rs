@@ -18,6 +18,7 @@ use crate::storage::{self, Durability, NewPack, Storage};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ImportOutcome {
     Installed {
@@ -38,6 +39,7 @@ pub enum ImportOutcome {
 
 /// A course in the library, for the library screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CourseSummary {
     pub id: String,
     pub version: String,
@@ -47,6 +49,12 @@ pub struct CourseSummary {
     pub modules: u32,
     pub lessons: u32,
     pub minutes: u32,
+    /// Lessons completed, derived from the progress events.
+    pub completed: u32,
+    /// 0–100.
+    pub percent: u32,
+    /// Where to continue: the first lesson, in course order, not yet completed.
+    pub resume_lesson_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -204,8 +212,10 @@ pub(crate) fn courses(storage: &Storage) -> Result<Vec<CourseSummary>> {
     packs
         .into_iter()
         .map(|p| {
-            let (modules, lessons, minutes) =
-                storage::outline_counts(storage.reader(), &p.pack_id)?;
+            let conn = storage.reader();
+            let (modules, lessons, minutes) = storage::outline_counts(conn, &p.pack_id)?;
+            let completed = storage::completed_lessons(conn, &p.pack_id)?.len() as u32;
+            let resume_lesson_id = storage::first_incomplete_lesson(conn, &p.pack_id)?;
             Ok(CourseSummary {
                 id: p.pack_id,
                 version: p.version.to_string(),
@@ -215,6 +225,9 @@ pub(crate) fn courses(storage: &Storage) -> Result<Vec<CourseSummary>> {
                 modules,
                 lessons,
                 minutes,
+                completed,
+                percent: (completed * 100).checked_div(lessons).unwrap_or(0),
+                resume_lesson_id,
             })
         })
         .collect()

@@ -70,6 +70,7 @@ pub struct ProgressEvent {
 pub const MAX_ACTIVE_SECONDS_PER_REPORT: u32 = 300;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AnswerFeedback {
     pub score: Score,
     pub correct: bool,
@@ -78,6 +79,7 @@ pub struct AnswerFeedback {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ModuleProgress {
     pub module_id: String,
     pub title: String,
@@ -86,18 +88,21 @@ pub struct ModuleProgress {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CourseProgress {
     pub pack_id: String,
     pub lessons: u32,
     pub completed: u32,
     /// 0–100.
     pub percent: u32,
-    pub active_seconds: u64,
+    /// Active seconds (a `u32` holds over a century of study).
+    pub active_seconds: u32,
     pub completed_lessons: Vec<String>,
     pub modules: Vec<ModuleProgress>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Streak {
     /// Consecutive days of study up to today (or up to yesterday, if today has no study yet).
     pub current_days: u32,
@@ -106,6 +111,7 @@ pub struct Streak {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TopicAccuracy {
     pub topic_id: String,
     pub title: String,
@@ -113,6 +119,21 @@ pub struct TopicAccuracy {
     /// Share of points scored, 0–1; `None` before any answer.
     pub accuracy: Option<f64>,
 }
+
+/// One calendar day of study, for activity charts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DailyActivity {
+    /// `YYYY-MM-DD`, in the learner's local time.
+    pub day: String,
+    /// Active seconds (a `u32` holds over a century of study).
+    pub active_seconds: u32,
+    pub lessons_completed: u32,
+    pub answers: u32,
+}
+
+/// The longest span [`daily_activity`] reports.
+pub const MAX_ACTIVITY_DAYS: u32 = 366;
 
 const LEARNER_ID_KEY: &str = "learner_id";
 
@@ -273,6 +294,46 @@ fn streak_of(days: &[NaiveDate], today: NaiveDate) -> Streak {
         longest_days: longest,
         studied_today,
     }
+}
+
+/// Activity on each of the `days` days up to and including `today`, oldest first, with
+/// days without study included as zeros.
+pub(crate) fn daily_activity(
+    storage: &Storage,
+    today: NaiveDate,
+    days: u32,
+) -> Result<Vec<DailyActivity>> {
+    let days = days.clamp(1, MAX_ACTIVITY_DAYS);
+    let first = today - chrono::Days::new(u64::from(days - 1));
+    let mut recorded = storage::daily_activity(storage.reader(), &first.to_string())?.into_iter();
+    let mut next = recorded.next();
+    let mut out = Vec::with_capacity(days as usize);
+    for day in first.iter_days().take(days as usize) {
+        let day = day.to_string();
+        match next.take() {
+            Some((recorded_day, active_seconds, lessons_completed, answers))
+                if recorded_day == day =>
+            {
+                out.push(DailyActivity {
+                    day,
+                    active_seconds,
+                    lessons_completed,
+                    answers,
+                });
+                next = recorded.next();
+            }
+            other => {
+                next = other;
+                out.push(DailyActivity {
+                    day,
+                    active_seconds: 0,
+                    lessons_completed: 0,
+                    answers: 0,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn topic_accuracy(storage: &Storage, pack_id: &str) -> Result<Vec<TopicAccuracy>> {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{ContentError, SourceFiles, is_valid_id, resolve_relative};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum LessonKind {
     Article,
@@ -28,6 +29,7 @@ impl LessonKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Chapter {
     /// Seconds from the start.
     pub at: u32,

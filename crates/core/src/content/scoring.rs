@@ -9,6 +9,7 @@ use super::{Question, QuestionBody};
 
 /// A candidate's or learner's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Response {
     SingleChoice {
@@ -37,6 +38,7 @@ pub enum Response {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Score {
     pub points: f64,
     pub max: f64,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 /// One caption: shown from `start` to `end` seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Cue {
     pub start: f64,
     pub end: f64,

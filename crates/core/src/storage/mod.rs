@@ -22,8 +22,9 @@ pub(crate) use content::{
 pub use content::{NewPack, PackRecord};
 pub(crate) use notes::{bookmarks, delete_note, insert_note, notes, set_bookmark, update_note};
 pub(crate) use progress::{
-    active_seconds, completed_lessons, insert_event, lesson_exists, module_progress, question_json,
-    set_setting, setting, study_days, topic_accuracy,
+    active_seconds, completed_lessons, daily_activity, first_incomplete_lesson, insert_event,
+    lesson_exists, module_progress, question_json, set_setting, setting, study_days,
+    topic_accuracy,
 };
 pub(crate) use search::search;
 pub use search::{HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, SearchHitKind};

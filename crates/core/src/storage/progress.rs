@@ -97,13 +97,57 @@ pub(crate) fn completed_lessons(conn: &Connection, pack_id: &str) -> Result<Vec<
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(crate) fn active_seconds(conn: &Connection, pack_id: &str) -> Result<u64> {
+/// The first lesson of the pack, in course order, with no `completed` event.
+pub(crate) fn first_incomplete_lesson(conn: &Connection, pack_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT l.lesson_id
+             FROM lessons l JOIN modules m ON m.pack_id = l.pack_id AND m.module_id = l.module_id
+             WHERE l.pack_id = ?1 AND NOT EXISTS (
+                 SELECT 1 FROM progress_events e
+                 WHERE e.pack_id = l.pack_id AND e.object_kind = 'lesson'
+                   AND e.object_id = l.lesson_id AND e.verb = 'completed')
+             ORDER BY m.position, l.position
+             LIMIT 1",
+        )?
+        .query_row([pack_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Per local day from `from` on (inclusive): (day, active seconds, lessons completed,
+/// answers), only days with events.
+pub(crate) fn daily_activity(
+    conn: &Connection,
+    from: &str,
+) -> Result<Vec<(String, u32, u32, u32)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT local_day, coalesce(sum(active_seconds), 0),
+                count(*) FILTER (WHERE verb = 'completed' AND object_kind = 'lesson'),
+                count(*) FILTER (WHERE verb = 'answered')
+         FROM progress_events
+         WHERE local_day >= ?1
+         GROUP BY local_day
+         ORDER BY local_day",
+    )?;
+    let rows = stmt.query_map([from], |r| {
+        let seconds: i64 = r.get(1)?;
+        Ok((
+            r.get(0)?,
+            u32::try_from(seconds).unwrap_or(u32::MAX),
+            r.get(2)?,
+            r.get(3)?,
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn active_seconds(conn: &Connection, pack_id: &str) -> Result<u32> {
     let total: i64 = conn
         .prepare_cached(
             "SELECT coalesce(sum(active_seconds), 0) FROM progress_events WHERE pack_id = ?1",
         )?
         .query_row([pack_id], |r| r.get(0))?;
-    Ok(total as u64)
+    Ok(u32::try_from(total).unwrap_or(u32::MAX))
 }
 
 /// Every calendar day with any study, oldest first.

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum SearchHitKind {
     Lesson,
@@ -15,11 +16,15 @@ pub enum SearchHitKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SearchHit {
     pub kind: SearchHitKind,
     pub pack_id: String,
     /// Lesson id, or question id for a question.
     pub item_id: String,
+    /// The lesson to open for this hit: the lesson itself, or for a question the first
+    /// quiz (in course order) that asks it, if any.
+    pub lesson_id: Option<String>,
     /// Lesson title (for a question: the title of the first quiz that asks it, if any).
     pub title: String,
     /// A short passage around the match; matched words are wrapped in `\u{2}` … `\u{3}`
@@ -54,22 +59,25 @@ pub(crate) fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT s.kind, s.pack_id, s.item_id,
-                coalesce(l.title, (SELECT ql.title FROM lessons ql
-                                   WHERE ql.pack_id = s.pack_id AND ql.kind = 'quiz'
-                                     AND EXISTS (SELECT 1 FROM json_each(ql.details, '$.questions') j
-                                                 WHERE j.value = s.item_id)
-                                   ORDER BY ql.module_id, ql.position LIMIT 1), ''),
+        "SELECT s.kind, s.pack_id, s.item_id, coalesce(l.lesson_id, q.lesson_id),
+                coalesce(l.title, q.title, ''),
                 snippet(search_index, 1, char(2), char(3), '…', 16)
          FROM search_index s
          LEFT JOIN lessons l ON s.kind = 'lesson' AND l.pack_id = s.pack_id AND l.lesson_id = s.item_id
+         LEFT JOIN lessons q ON s.kind = 'question' AND q.pack_id = s.pack_id AND q.lesson_id = (
+             SELECT ql.lesson_id
+             FROM lessons ql JOIN modules m ON m.pack_id = ql.pack_id AND m.module_id = ql.module_id
+             WHERE ql.pack_id = s.pack_id AND ql.kind = 'quiz'
+               AND EXISTS (SELECT 1 FROM json_each(ql.details, '$.questions') j
+                           WHERE j.value = s.item_id)
+             ORDER BY m.position, ql.position LIMIT 1)
          WHERE search_index MATCH ?1
          ORDER BY bm25(search_index, 8.0, 1.0)
          LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![query, limit as i64], |r| {
         let kind: String = r.get(0)?;
-        let snippet: String = r.get(4)?;
+        let snippet: String = r.get(5)?;
         Ok(SearchHit {
             kind: if kind == "question" {
                 SearchHitKind::Question
@@ -78,7 +86,8 @@ pub(crate) fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec
             },
             pack_id: r.get(1)?,
             item_id: r.get(2)?,
-            title: r.get(3)?,
+            lesson_id: r.get(3)?,
+            title: r.get(4)?,
             passage: snippet
                 .replace([HIGHLIGHT_START, HIGHLIGHT_END], "")
                 .trim_matches('…')
