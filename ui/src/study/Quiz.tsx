@@ -263,7 +263,6 @@ function AnswerInput({
     case "multiple_response":
       return (
         <div className="choices quiz-choices">
-          <p className="quiz-hint">{t("quiz.selectAll")}</p>
           {question.options.map((option) => (
             <label key={option.id} className="choice quiz-choice">
               <input
