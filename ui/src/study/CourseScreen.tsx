@@ -134,6 +134,7 @@ function ContinueLink({
     <Link className="button course__continue" href={lessonRoute(outline.id, target.id)}>
       <span>
         {label}
+        <span className="visually-hidden">: </span>
         <span className="course__continue-lesson">{target.title}</span>
       </span>
       <ArrowRightIcon />

@@ -203,6 +203,7 @@ function PagerLink({
       {direction === "previous" && <ArrowLeftIcon />}
       <span className="lesson-pager__text">
         <span className="lesson-pager__label">{t(`lesson.${direction}`)}</span>
+        <span className="visually-hidden">: </span>
         <span className="lesson-pager__title">{lesson.title}</span>
       </span>
       {direction === "next" && <ArrowRightIcon />}

@@ -145,7 +145,9 @@ function HitCard({ hit, course }: { hit: SearchHit; course: string | null }) {
         {t(`search.kind.${hit.kind}`)}
         {course !== null && <span className="search-hit__course"> · {course}</span>}
       </span>
+      <span className="visually-hidden">: </span>
       <span className="search-hit__title">{title}</span>
+      <span className="visually-hidden">. </span>
       <span className="search-hit__snippet">{snippet(hit.snippet)}</span>
     </Link>
   );
