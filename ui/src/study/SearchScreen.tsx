@@ -50,6 +50,7 @@ export function SearchScreen() {
     const query = text.trim();
     if (query === "") {
       setResults({ status: "idle" });
+      if (fromAddress !== "") navigate(searchRoute(""), { replace: true });
       return;
     }
     let current = true;
