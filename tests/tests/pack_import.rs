@@ -124,15 +124,18 @@ fn search_ranks_titles_and_reads_transcripts() {
     let hits = studyhall.search("quorum", 10).unwrap();
     assert_eq!(hits[0].item_id, "quorums", "{hits:?}");
     assert_eq!(hits[0].title, "Majority quorums");
+    assert_eq!(hits[0].lesson_id.as_deref(), Some("quorums"));
     // Words only in the video's transcript.
     let hits = studyhall.search("wall clock", 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].item_id, "clocks-video");
-    // A prefix matches while typing; questions are found and named by their quiz.
+    // A prefix matches while typing; questions are found, named by their quiz and open it.
     let hits = studyhall.search("lampo", 10).unwrap();
     assert!(
-        hits.iter()
-            .any(|h| h.item_id == "lamport-rule" && h.title == "Check yourself")
+        hits.iter().any(|h| h.item_id == "lamport-rule"
+            && h.title == "Check yourself"
+            && h.lesson_id.as_deref() == Some("quiz")),
+        "{hits:?}"
     );
     assert!(
         studyhall

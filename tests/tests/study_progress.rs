@@ -143,3 +143,103 @@ fn progress_events_cannot_be_changed_or_deleted() {
     let delete = conn.execute("DELETE FROM progress_events", []);
     assert!(delete.unwrap_err().to_string().contains("never deleted"));
 }
+
+#[test]
+fn the_library_shows_progress_and_where_to_continue() {
+    let (_dir, _publisher, _clock, mut studyhall) = profile_with_tiny_course();
+    let course = &studyhall.courses().unwrap()[0];
+    assert_eq!((course.completed, course.percent), (0, 0));
+    assert_eq!(course.resume_lesson_id.as_deref(), Some("quorums"));
+
+    studyhall.complete_lesson("tiny-course", "quorums").unwrap();
+    let course = &studyhall.courses().unwrap()[0];
+    assert_eq!((course.completed, course.percent), (1, 33));
+    assert_eq!(course.resume_lesson_id.as_deref(), Some("clocks-video"));
+
+    studyhall
+        .complete_lesson("tiny-course", "clocks-video")
+        .unwrap();
+    studyhall.complete_lesson("tiny-course", "quiz").unwrap();
+    let course = &studyhall.courses().unwrap()[0];
+    assert_eq!((course.completed, course.percent), (3, 100));
+    assert_eq!(course.resume_lesson_id, None);
+}
+
+#[test]
+fn daily_activity_covers_every_day_with_zeros_between() {
+    let (_dir, _publisher, clock, mut studyhall) = profile_with_tiny_course();
+    studyhall
+        .record_study_time("tiny-course", "quorums", 90)
+        .unwrap();
+    studyhall.complete_lesson("tiny-course", "quorums").unwrap();
+    clock.advance(Duration::days(2));
+    studyhall
+        .answer_question(
+            "tiny-course",
+            "majority-of-five",
+            &Response::Numeric { value: 3.0 },
+        )
+        .unwrap();
+    studyhall
+        .record_study_time("tiny-course", "quiz", 30)
+        .unwrap();
+
+    let days = studyhall.daily_activity(4).unwrap();
+    let summary: Vec<(&str, u32, u32, u32)> = days
+        .iter()
+        .map(|d| {
+            (
+                d.day.as_str(),
+                d.active_seconds,
+                d.lessons_completed,
+                d.answers,
+            )
+        })
+        .collect();
+    // The clock started at 21:30 on 20 November in UTC+1: local days count.
+    assert_eq!(
+        summary,
+        vec![
+            ("2026-11-19", 0, 0, 0),
+            ("2026-11-20", 90, 1, 0),
+            ("2026-11-21", 0, 0, 0),
+            ("2026-11-22", 30, 0, 1),
+        ]
+    );
+    assert_eq!(studyhall.daily_activity(0).unwrap().len(), 1);
+    assert_eq!(studyhall.daily_activity(100_000).unwrap().len(), 366);
+}
+
+#[test]
+fn preferences_are_kept_in_the_profile_and_checked() {
+    use studyhall_core::preferences::{Motion, Preferences, Theme};
+
+    let (dir, _publisher, clock, mut studyhall) = profile_with_tiny_course();
+    let defaults = studyhall.preferences().unwrap();
+    assert_eq!(defaults.theme, Theme::System);
+    assert_eq!(defaults.text_scale, 100);
+    let profile = dir.path().join("profile");
+    assert_eq!(
+        std::path::Path::new(&defaults.inbox_folder),
+        profile.join("inbox")
+    );
+
+    let chosen = Preferences {
+        theme: Theme::HighContrast,
+        text_scale: 150,
+        motion: Motion::Reduce,
+        language: Some("de".into()),
+        inbox_folder: dir.path().join("usb").display().to_string(),
+    };
+    studyhall.set_preferences(&chosen).unwrap();
+    let refused = Preferences {
+        text_scale: 500,
+        ..defaults
+    };
+    let err = studyhall.set_preferences(&refused).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+
+    drop(studyhall);
+    let studyhall = Studyhall::open_with_clock(&profile, clock).unwrap();
+    assert_eq!(studyhall.preferences().unwrap(), chosen);
+}
