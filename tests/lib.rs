@@ -6,6 +6,8 @@
 //! the spot, so `unwrap` is the right tool here.
 #![allow(clippy::unwrap_used)]
 
+pub mod e2e;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,17 @@
 //! ```sh
 //! cargo run --release -p studyhall-tests --bin studyhall-bench -- all
 //! ```
+//!
+//! The app's own budgets (`app-startup`, `app-memory`) run its release build under a
+//! virtual display; build it first (the app embeds `ui/dist`):
+//!
+//! ```sh
+//! (cd ui && npm run build) && cargo build --release -p studyhall-app
+//! cargo run --release -p studyhall-tests --bin studyhall-bench -- app-startup
+//! cargo run --release -p studyhall-tests --bin studyhall-bench -- app-memory
+//! ```
 
+mod app;
 mod authoring;
 mod corpus;
 mod import;
@@ -17,6 +27,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use app::{MemoryArgs, StartupArgs};
 use import::ImportArgs;
 use report::Verdict;
 use search::SearchArgs;
@@ -37,7 +48,11 @@ enum Command {
     Import(ImportArgs),
     /// Search latency over a library of 100k lessons.
     Search(SearchArgs),
-    /// Both.
+    /// The release app's cold start until its library is interactive, under Xvfb.
+    AppStartup(StartupArgs),
+    /// The release app's memory (PSS of its whole process tree) with the sample course open.
+    AppMemory(MemoryArgs),
+    /// Import and search (not the app's budgets, which need its release build).
     All {
         #[command(flatten)]
         import: ImportArgs,
@@ -51,6 +66,8 @@ fn main() -> anyhow::Result<ExitCode> {
     let verdicts: Vec<Verdict> = match &cli.command {
         Command::Import(args) => vec![import::run(args, cli.seed)?],
         Command::Search(args) => vec![search::run(args, cli.seed)?],
+        Command::AppStartup(args) => vec![app::startup(args)?],
+        Command::AppMemory(args) => vec![app::memory(args)?],
         Command::All { import, search } => vec![
             import::run(import, cli.seed)?,
             search::run(search, cli.seed)?,

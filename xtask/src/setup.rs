@@ -8,10 +8,11 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 
 use crate::process;
-use crate::workspace::Workspace;
+use crate::workspace::{self, Workspace};
 
 /// Debian packages: Tauri's build dependencies (WebKitGTK 4.1 and friends), then the tools
-/// the run and test commands use (a virtual display, screenshots, input, WebDriver).
+/// the run and test commands use (a virtual display, screenshots, input, WebDriver, a
+/// private session bus for each test app, GStreamer for the lessons' WebM video).
 const DEBIAN_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "build-essential",
@@ -24,7 +25,13 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "imagemagick",
     "xdotool",
     "webkit2gtk-driver",
+    "dbus",
+    "gstreamer1.0-plugins-good",
+    "gstreamer1.0-plugins-bad",
 ];
+
+/// The WebDriver bridge between a test and the app (`WebKitWebDriver` underneath).
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 /// Vite 8 needs Node.js 20.19 or newer.
 const MINIMUM_NODE: (u32, u32) = (20, 19);
@@ -32,6 +39,7 @@ const MINIMUM_NODE: (u32, u32) = (20, 19);
 pub fn setup(workspace: &Workspace) -> Result<()> {
     install_debian_packages()?;
     install_rust_components()?;
+    install_tauri_driver()?;
     check_node()?;
     install_ui_packages(workspace)?;
     eprintln!("xtask: setup: everything needed is installed");
@@ -124,6 +132,20 @@ fn install_rust_components() -> Result<()> {
         Command::new("rustup")
             .args(["component", "add"])
             .args(&missing),
+    )
+}
+
+/// `tauri-driver` from crates.io into [`workspace::tools_dir`], once per machine.
+fn install_tauri_driver() -> Result<()> {
+    if workspace::tauri_driver()?.is_file() {
+        return Ok(());
+    }
+    process::run(
+        Command::new("cargo")
+            .args(["install", "tauri-driver", "--locked", "--version"])
+            .arg(TAURI_DRIVER_VERSION)
+            .arg("--root")
+            .arg(workspace::tools_dir()?),
     )
 }
 

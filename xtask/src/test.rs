@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 
 use crate::process;
 use crate::setup;
-use crate::workspace::Workspace;
+use crate::workspace::{self, Workspace};
 
 struct Step {
     name: &'static str,
@@ -36,6 +36,10 @@ const STEPS: &[Step] = &[
     Step {
         name: "clippy",
         run: clippy,
+    },
+    Step {
+        name: "app build",
+        run: app_build,
     },
     Step {
         name: "cargo test",
@@ -111,10 +115,24 @@ fn clippy(workspace: &Workspace, _: &mut TestCounts) -> Result<()> {
     ]))
 }
 
+/// The end-to-end tests drive the built app, which embeds `ui/dist` (built above).
+fn app_build(workspace: &Workspace, _: &mut TestCounts) -> Result<()> {
+    process::run(
+        workspace
+            .cargo()
+            .args(["build", "--package", "studyhall-app"]),
+    )
+}
+
 fn cargo_test(workspace: &Workspace, counts: &mut TestCounts) -> Result<()> {
-    process::run_reading_stdout(workspace.cargo().args(["test", "--workspace"]), |line| {
-        counts.add_result_line(line);
-    })
+    process::run_reading_stdout(
+        workspace
+            .cargo()
+            .args(["test", "--workspace"])
+            .env("STUDYHALL_E2E_APP", workspace.app_binary())
+            .env("STUDYHALL_TAURI_DRIVER", workspace::tauri_driver()?),
+        |line| counts.add_result_line(line),
+    )
 }
 
 /// Totals over every `test result:` line that `cargo test` prints (one per test binary).

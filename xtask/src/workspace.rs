@@ -43,6 +43,11 @@ impl Workspace {
         self.target_dir.join("debug").join(name)
     }
 
+    /// The `studyhall` app as `cargo build -p studyhall-app` builds it.
+    pub fn app_binary(&self) -> PathBuf {
+        self.debug_binary("studyhall")
+    }
+
     /// `cargo`, run at the repository root, building into the shared target folder.
     pub fn cargo(&self) -> Command {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
@@ -69,6 +74,17 @@ fn target_dir() -> Result<PathBuf> {
             .context("CARGO_TARGET_DIR is not a usable path");
     }
     Ok(home_dir()?.join(".cache/studyhall/target"))
+}
+
+/// Where `cargo xtask setup` installs tools that come from crates.io (`tauri-driver`):
+/// `$HOME/.cache/studyhall/tools`, outside the checkout so every clone reuses them.
+pub fn tools_dir() -> Result<PathBuf> {
+    Ok(home_dir()?.join(".cache/studyhall/tools"))
+}
+
+/// The `tauri-driver` binary that setup installs.
+pub fn tauri_driver() -> Result<PathBuf> {
+    Ok(tools_dir()?.join("bin/tauri-driver"))
 }
 
 pub fn home_dir() -> Result<PathBuf> {

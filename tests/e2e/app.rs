@@ -1,0 +1,267 @@
+//! [`App`]: one running Studyhall under WebDriver, with the helpers the flows need —
+//! waiting for what a person would see, screenshots, accessibility checks, restarts.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use super::processes::{SessionBus, TauriDriver, VirtualDisplay};
+use super::{artifacts_dir, axe, proc_tree};
+
+/// How long a flow waits for something to appear: a debug build on a busy two-core
+/// machine is slow, and a wait ends as soon as the thing is there.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A running Studyhall window with a WebDriver session on it. Dropping it kills the app,
+/// the driver, the bus and the display.
+#[derive(Debug)]
+pub struct App {
+    client: Option<Client>,
+    binary: PathBuf,
+    // Fields drop in order: the app and driver first, then what they ran on.
+    driver: TauriDriver,
+    _bus: SessionBus,
+    display: VirtualDisplay,
+    /// Folders the app may write besides its profile (WebKit caches, Tauri's data dir).
+    _home: tempfile::TempDir,
+    name: String,
+}
+
+impl App {
+    /// Opens the debug app (see [`super::app_binary`]) on `profile`; `name` prefixes its
+    /// screenshots.
+    pub async fn launch(name: &str, profile: &Path) -> App {
+        Self::launch_binary(name, &super::app_binary(), profile, &[]).await
+    }
+
+    /// Opens `binary` on `profile` with `env` added to its environment.
+    pub async fn launch_binary(
+        name: &str,
+        binary: &Path,
+        profile: &Path,
+        env: &[(&str, &str)],
+    ) -> App {
+        let home = tempfile::tempdir().unwrap();
+        let display = VirtualDisplay::start();
+        let bus = SessionBus::start(home.path());
+        let dirs = ["data", "cache", "config", "runtime"].map(|dir| {
+            let path = home.path().join(dir);
+            std::fs::create_dir_all(&path).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .unwrap();
+            path.display().to_string()
+        });
+        let display_name = display.name();
+        let profile = profile.display().to_string();
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("DISPLAY", &display_name),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address()),
+            ("STUDYHALL_PROFILE", &profile),
+            ("XDG_DATA_HOME", &dirs[0]),
+            ("XDG_CACHE_HOME", &dirs[1]),
+            ("XDG_CONFIG_HOME", &dirs[2]),
+            ("XDG_RUNTIME_DIR", &dirs[3]),
+            // No accessibility bus on the private session bus: GTK would wait for one.
+            ("NO_AT_BRIDGE", "1"),
+            ("LANGUAGE", "en"),
+            ("GDK_BACKEND", "x11"),
+        ];
+        vars.extend_from_slice(env);
+        let driver = TauriDriver::start(&home.path().join("driver.log"), &vars);
+        let mut app = App {
+            client: None,
+            binary: binary.to_owned(),
+            driver,
+            _bus: bus,
+            display,
+            _home: home,
+            name: name.to_owned(),
+        };
+        app.open_session().await;
+        app
+    }
+
+    async fn open_session(&mut self) {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": self.binary }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.driver.url())
+            .await
+            .unwrap_or_else(|error| {
+                panic!(
+                    "could not open a WebDriver session on {}: {error}\n--- driver and app log ---\n{}",
+                    self.binary.display(),
+                    self.driver.log_text()
+                )
+            });
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(120)),
+                Some(Duration::from_secs(60)),
+                Some(Duration::ZERO),
+            ))
+            .await
+            .unwrap();
+        self.client = Some(client);
+    }
+
+    /// Closes the window like a person quitting, waits for the app to exit, and opens it
+    /// again on the same profile.
+    pub async fn restart(&mut self) {
+        if let Some(client) = self.client.take() {
+            client.close().await.unwrap();
+        }
+        let started = Instant::now();
+        while self.app_pid().is_some() {
+            assert!(
+                started.elapsed() < WAIT,
+                "the app did not exit within {WAIT:?} after its session closed"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.open_session().await;
+    }
+
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    /// The app's process id (the `studyhall` process under this driver), while it runs.
+    pub fn app_pid(&self) -> Option<u32> {
+        let binary_name = self.binary.file_name()?.to_str()?;
+        proc_tree::in_group(self.driver.process_group())
+            .into_iter()
+            .find(|p| binary_name.starts_with(&p.name))
+            .map(|p| p.pid)
+    }
+
+    /// What the driver and the app printed.
+    pub fn log(&self) -> String {
+        self.driver.log_text()
+    }
+
+    /// The first element matching `locator` once there is one; fails after [`WAIT`]
+    /// naming `what` a person would have been looking for.
+    pub async fn wait_for(&self, locator: Locator<'_>, what: &str) -> Element {
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client().find(locator).await {
+                return element;
+            }
+            if started.elapsed() > WAIT {
+                self.fail(&format!(
+                    "{what} did not appear within {WAIT:?} ({locator:?})"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the JavaScript expression `condition` is truthy in the page.
+    pub async fn wait_until(&self, condition: &str, what: &str) {
+        let started = Instant::now();
+        loop {
+            let script = format!("return Boolean({condition});");
+            if self.client().execute(&script, vec![]).await.ok() == Some(Value::Bool(true)) {
+                return;
+            }
+            if started.elapsed() > WAIT {
+                self.fail(&format!("{what}: not true within {WAIT:?}: {condition}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> Value {
+        match self.client().execute(script, args).await {
+            Ok(value) => value,
+            Err(error) => {
+                self.fail(&format!("script failed: {error}\n{script}"))
+                    .await
+            }
+        }
+    }
+
+    /// The visible text of the whole page.
+    pub async fn page_text(&self) -> String {
+        self.eval("return document.body.innerText;", vec![])
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Navigates within the app to a hash route such as `/course/x`.
+    pub async fn go(&self, route: &str) {
+        self.eval("location.hash = arguments[0];", vec![json!(route)])
+            .await;
+    }
+
+    /// Saves a PNG of the window as `<artifacts>/<app name>-<screen>.png`.
+    pub async fn screenshot(&self, screen: &str) -> PathBuf {
+        let png = self.client().screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let path = artifacts_dir().join(format!("{}-{screen}.png", self.name));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Runs axe-core on the current screen and fails listing every serious or critical
+    /// violation; lesser ones are printed.
+    pub async fn check_accessibility(&self, screen: &str) {
+        let violations = axe::run(self.client()).await;
+        let (blocking, minor): (Vec<_>, Vec<_>) = violations
+            .into_iter()
+            .partition(|v| matches!(v.impact.as_deref(), Some("serious" | "critical")));
+        for violation in &minor {
+            eprintln!("axe ({screen}, not blocking): {violation}");
+        }
+        if !blocking.is_empty() {
+            let list: Vec<String> = blocking.iter().map(ToString::to_string).collect();
+            self.fail(&format!(
+                "axe-core found {} serious or critical accessibility violation(s) on the {screen} screen:\n{}",
+                blocking.len(),
+                list.join("\n")
+            ))
+            .await;
+        }
+    }
+
+    /// Fails the test with `message`, after saving a screenshot of the display (the
+    /// whole virtual screen, in case the page is not reachable) and printing the log.
+    pub async fn fail(&self, message: &str) -> ! {
+        let shot = artifacts_dir().join(format!("{}-FAILED.png", self.name));
+        let saved = std::process::Command::new("import")
+            .args(["-display", &self.display.name(), "-window", "root"])
+            .arg(&shot)
+            .status()
+            .is_ok_and(|status| status.success());
+        let url = match &self.client {
+            Some(client) => client
+                .current_url()
+                .await
+                .map_or_else(|e| format!("unknown ({e})"), |url| url.to_string()),
+            None => "no session".to_owned(),
+        };
+        panic!(
+            "{message}\n  page: {url}\n  screenshot: {}\n--- driver and app log ---\n{}",
+            if saved {
+                shot.display().to_string()
+            } else {
+                "could not be taken".to_owned()
+            },
+            self.log()
+        );
+    }
+}
