@@ -93,7 +93,9 @@ fn respond(
         .header(header::CONTENT_TYPE, location.mime)
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::CONTENT_LENGTH, body.len())
-        .header(header::CACHE_CONTROL, "no-cache");
+        .header(header::CACHE_CONTROL, "no-cache")
+        // The UI's origin differs from this scheme's; captions (<track>) load only with CORS.
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
     builder = if partial {
         builder.status(StatusCode::PARTIAL_CONTENT).header(
             header::CONTENT_RANGE,

@@ -114,6 +114,14 @@ fn the_sample_course_builds_verifies_and_imports() {
         video_hits.iter().any(|h| h.item_id == "consensus-tour")
             || !studyhall.search("election", 50).unwrap().is_empty()
     );
+    // Passages read as the rendered lesson does: no Markdown markup or link targets.
+    let hits = studyhall.search("deceptively simple question", 5).unwrap();
+    let passage = &hits[0].passage;
+    assert!(
+        passage.contains("deceptively simple question: which workload"),
+        "{passage}"
+    );
+    assert!(!passage.contains("**"), "{passage}");
 }
 
 #[test]

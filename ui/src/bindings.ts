@@ -175,6 +175,8 @@ export type LessonOutline = {
 	minutes: number,
 	topics: string[],
 	completed: boolean,
+	/**  Path of the lesson file inside the pack, so links between lessons resolve. */
+	path: string,
 };
 
 /**  A lesson ready to show. */

@@ -43,6 +43,8 @@ pub struct LessonOutline {
     pub minutes: u32,
     pub topics: Vec<String>,
     pub completed: bool,
+    /// Path of the lesson file inside the pack, so links between lessons resolve.
+    pub path: String,
 }
 
 /// A lesson ready to show.
@@ -142,6 +144,7 @@ pub(crate) fn outline(storage: &Storage, pack_id: &str) -> Result<CourseOutline>
                     minutes: l.minutes,
                     topics: l.topics.clone(),
                     completed: completed.contains(&l.lesson_id),
+                    path: l.path.clone(),
                 })
                 .collect(),
             id,

@@ -5,6 +5,7 @@
 //! and returns a fully validated [`Course`], or the first problem with its file and line.
 
 mod lesson;
+mod plain;
 mod question;
 mod scoring;
 mod transcript;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use lesson::{Chapter, Lesson, LessonDetails, LessonKind};
+pub use plain::plain_text;
 pub use question::{Choice, MatchPair, Question, QuestionBody};
 pub use scoring::{MismatchedResponse, Response, Score};
 pub use transcript::{Cue, transcript_cues, transcript_text};

@@ -2,7 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::content::{Course, LessonDetails, MemoryFiles, SourceFiles, transcript_text};
+use crate::content::{
+    Course, LessonDetails, MemoryFiles, SourceFiles, plain_text, transcript_text,
+};
 use crate::error::Result;
 use crate::pack::StoredEntry;
 
@@ -137,7 +139,7 @@ pub(crate) fn replace_pack(tx: &Transaction<'_>, pack: &NewPack<'_>) -> Result<(
             for t in &l.topics {
                 lesson_topic.execute(params![course.id, l.id, t])?;
             }
-            let mut searchable = l.body.clone();
+            let mut searchable = plain_text(&l.body);
             if let LessonDetails::Video {
                 chapters,
                 transcript,
@@ -166,7 +168,7 @@ pub(crate) fn replace_pack(tx: &Transaction<'_>, pack: &NewPack<'_>) -> Result<(
         for t in &q.topics {
             question_topic.execute(params![course.id, q.id, t])?;
         }
-        let searchable = format!("{}\n{}", q.prompt, q.explanation);
+        let searchable = format!("{}\n{}", plain_text(&q.prompt), plain_text(&q.explanation));
         index.execute(params!["", searchable, course.id, q.id, "question"])?;
     }
     let mut file = tx.prepare_cached("INSERT INTO pack_files VALUES (?1, ?2, ?3, ?4, ?5)")?;
