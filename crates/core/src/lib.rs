@@ -6,6 +6,7 @@ pub mod clock;
 pub mod content;
 pub mod course;
 pub mod error;
+pub mod exam;
 pub mod inbox;
 mod library;
 pub mod notes;
