@@ -9,9 +9,11 @@ export function NotFound() {
         <h1 className="screen__title">{t("notFound.title")}</h1>
         <p className="screen__lead">{t("notFound.text")}</p>
       </header>
-      <Link href="/" className="button">
-        {t("notFound.back")}
-      </Link>
+      <p>
+        <Link href="/" className="button">
+          {t("notFound.back")}
+        </Link>
+      </p>
     </div>
   );
 }

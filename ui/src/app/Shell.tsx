@@ -7,6 +7,7 @@ import { Announcer } from "./Announcer.tsx";
 import { Logo } from "./Logo.tsx";
 import { ImportIcon, LibraryIcon, NotesIcon, ProgressIcon, SearchIcon, SettingsIcon } from "./icons.tsx";
 import { useScreenFocus } from "./useScreenFocus.ts";
+import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { useImports } from "../library/imports.tsx";
 
 const NAVIGATION = [
@@ -61,7 +62,8 @@ export function Shell({ children }: { children: ReactNode }) {
         </div>
       </header>
       <main id="main" ref={main} className="app-main" tabIndex={-1}>
-        {children}
+        {/* A new screen starts afresh, even after the previous one failed. */}
+        <ErrorBoundary key={path}>{children}</ErrorBoundary>
       </main>
       <DropOverlay />
       <Announcer />
@@ -78,8 +80,9 @@ function SearchBox() {
   const onSearchScreen = path === "/search";
   const [query, setQuery] = useState(() => (onSearchScreen ? (new URLSearchParams(search).get("q") ?? "") : ""));
 
+  // The box shows the search screen's query, and empties when the learner moves on.
   useEffect(() => {
-    if (onSearchScreen) setQuery(new URLSearchParams(search).get("q") ?? "");
+    setQuery(onSearchScreen ? (new URLSearchParams(search).get("q") ?? "") : "");
   }, [onSearchScreen, search]);
 
   useEffect(() => {
