@@ -14,6 +14,9 @@ export const TEXT_SCALE = { min: 80, max: 200, step: 10, default: 100 } as const
 
 const CACHE_KEY = "studyhall.display";
 
+/** From this text size on, the header scrolls away with the page. */
+const LARGE_TEXT = 125;
+
 /** What the app shows until the shell answers (and if it cannot). */
 export const DEFAULT_PREFERENCES: Preferences = {
   theme: "system",
@@ -49,7 +52,10 @@ export function applyPreferences(preferences: Preferences): void {
   else root.dataset.theme = preferences.theme === "high_contrast" ? "high-contrast" : preferences.theme;
   if (preferences.motion === "system") delete root.dataset.motion;
   else root.dataset.motion = preferences.motion;
-  root.style.fontSize = `${clampScale(preferences.text_scale)}%`;
+  const scale = clampScale(preferences.text_scale);
+  root.style.fontSize = `${scale}%`;
+  // Large text needs the room a header pinned to the top would take.
+  root.toggleAttribute("data-large-text", scale >= LARGE_TEXT);
   const language = uiLanguage(preferences.language);
   root.lang = language;
   if (i18next.language !== language) void i18next.changeLanguage(language);

@@ -125,19 +125,29 @@ function TimeOnTask({ days }: { days: DailyActivity[] }) {
         cells: [shortDay(day.day), timeSpent(day.active_seconds), String(day.lessons_completed), String(day.answers)],
       }))}
     >
-      <BarChart data={data} responsive accessibilityLayer={false} style={{ width: "100%", height: "100%" }} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-        <CartesianGrid vertical={false} className="chart__grid" />
-        <XAxis dataKey="label" tickLine={false} axisLine={false} interval="preserveStartEnd" minTickGap={8} />
-        <YAxis
-          allowDecimals={false}
-          tickLine={false}
-          axisLine={false}
-          width={rem(4.5)}
-          tickFormatter={(minutes: number) => t("time.tick", { minutes })}
-        />
-        <Tooltip content={ChartTooltip} cursor={{ className: "chart__cursor" }} isAnimationActive={!reducedMotion} />
-        <Bar dataKey="minutes" className="chart__bar" radius={[4, 4, 0, 0]} maxBarSize={36} isAnimationActive={!reducedMotion} />
-      </BarChart>
+      {total === 0 ? (
+        <p className="chart__empty">{t("time.empty")}</p>
+      ) : (
+        <BarChart
+          data={data}
+          responsive
+          accessibilityLayer={false}
+          style={{ width: "100%", height: "100%" }}
+          margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
+        >
+          <CartesianGrid vertical={false} className="chart__grid" />
+          <XAxis dataKey="label" tickLine={false} axisLine={false} interval="preserveStartEnd" minTickGap={8} />
+          <YAxis
+            allowDecimals={false}
+            tickLine={false}
+            axisLine={false}
+            width={rem(4.5)}
+            tickFormatter={(minutes: number) => t("time.tick", { minutes })}
+          />
+          <Tooltip content={ChartTooltip} cursor={{ className: "chart__cursor" }} isAnimationActive={!reducedMotion} />
+          <Bar dataKey="minutes" className="chart__bar" radius={[4, 4, 0, 0]} maxBarSize={36} isAnimationActive={!reducedMotion} />
+        </BarChart>
+      )}
     </ChartCard>
   );
 }
