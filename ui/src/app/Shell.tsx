@@ -1,6 +1,6 @@
 // The frame around every screen: skip link, header with the primary navigation and the
 // search box, the main landmark, and the overlay shown while files are dragged in.
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type MouseEvent, type ReactNode } from "react";
 import { Link, useLocation, useSearch } from "wouter";
 import { useTranslation } from "react-i18next";
 import { Announcer } from "./Announcer.tsx";
@@ -23,13 +23,15 @@ export function Shell({ children }: { children: ReactNode }) {
   const main = useRef<HTMLElement>(null);
   useScreenFocus(path, main);
 
+  // The hash holds the route, so the skip link moves focus itself instead of navigating.
+  const skipToMain = (event: MouseEvent) => {
+    event.preventDefault();
+    main.current?.focus();
+  };
+
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(event) => {
-        // The hash holds the route, so move focus by hand instead of following the link.
-        event.preventDefault();
-        main.current?.focus();
-      }}>
+      <a className="skip-link" href="#main" onClick={skipToMain}>
         {t("app.skipToContent")}
       </a>
       <header className="app-header">

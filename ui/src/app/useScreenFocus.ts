@@ -1,12 +1,12 @@
 // After a navigation, focus moves to the new screen's h1 and the window title follows
 // it, so screen reader and keyboard users start at the top of what they asked for.
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 
 /** How long to wait for a screen that renders its h1 only once its data is in. */
 const WAIT_FOR_HEADING_MS = 3000;
 
-export function useScreenFocus(path: string, main: React.RefObject<HTMLElement | null>): void {
+export function useScreenFocus(path: string, main: RefObject<HTMLElement | null>): void {
   const { t } = useTranslation();
   const first = useRef(true);
 
