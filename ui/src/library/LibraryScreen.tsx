@@ -11,6 +11,7 @@ import { ImportIcon } from "../app/icons.tsx";
 import { usePreferences } from "../app/preferences.tsx";
 import { useImports } from "./imports.tsx";
 import { ImportStatus } from "./ImportStatus.tsx";
+import { courseRoute, lessonRoute } from "../study/route.ts";
 
 export function LibraryScreen() {
   const { t } = useTranslation("library");
@@ -100,19 +101,23 @@ function CourseCard({ course }: { course: CourseSummary }) {
           value={course.completed}
           max={course.lessons}
           label={t("card.progressLabel", { title: course.title })}
-          text={t("card.progressValue", { percent: percent(course.percent), completed: course.completed, lessons: course.lessons })}
+          text={t("card.progressValue", {
+            percent: percent(course.percent),
+            completed: course.completed,
+            lessons: course.lessons,
+          })}
         />
       </div>
       <div className="course-card__actions">
         {course.resume_lesson_id !== null && (
-          <Link className="button" href={`/course/${encodeURIComponent(course.id)}/lesson/${encodeURIComponent(course.resume_lesson_id)}`}>
+          <Link className="button" href={lessonRoute(course.id, course.resume_lesson_id)}>
             {started ? t("card.continue") : t("card.start")}
             {context}
           </Link>
         )}
         <Link
           className={course.resume_lesson_id === null ? "button" : "button button--secondary"}
-          href={`/course/${encodeURIComponent(course.id)}`}
+          href={courseRoute(course.id)}
         >
           {t("card.open")}
           {context}

@@ -58,7 +58,9 @@ export function NotesScreen() {
   );
 }
 
-function Bookmarks({ bookmarks, courseTitles, onChanged }: { bookmarks: Bookmark[]; courseTitles: Map<string, string>; onChanged(): void }) {
+type BookmarksProps = { bookmarks: Bookmark[]; courseTitles: Map<string, string>; onChanged(): void };
+
+function Bookmarks({ bookmarks, courseTitles, onChanged }: BookmarksProps) {
   const { t } = useTranslation("notes");
   const [error, setError] = useState<UiError | null>(null);
 
@@ -192,7 +194,14 @@ function NoteCard({ note, lessonTitle, onChanged }: { note: Note; lessonTitle: s
           <label htmlFor={editorId} className="field__label">
             {t("notes.editLabel")}
           </label>
-          <textarea id={editorId} className="textarea" value={draft} onChange={(event) => setDraft(event.target.value)} rows={5} autoFocus />
+          <textarea
+            id={editorId}
+            className="textarea"
+            value={draft}
+            onChange={(event) => setDraft(event.target.value)}
+            rows={5}
+            autoFocus
+          />
           <p className="field__hint">{t("notes.markdownHint")}</p>
           <div className="note__actions">
             <button type="submit" className="button button--small">
@@ -223,7 +232,11 @@ function NoteCard({ note, lessonTitle, onChanged }: { note: Note; lessonTitle: s
               <button type="button" className="button button--ghost button--small" onClick={() => setEditing(true)}>
                 {t("notes.edit")}
               </button>
-              <button type="button" className="button button--ghost button--small button--danger-text" onClick={() => setConfirming(true)}>
+              <button
+                type="button"
+                className="button button--ghost button--small button--danger-text"
+                onClick={() => setConfirming(true)}
+              >
                 {t("notes.delete")}
               </button>
             </div>

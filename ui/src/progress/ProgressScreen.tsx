@@ -261,10 +261,22 @@ function TopicChart({ details }: { details: CourseDetails }) {
             margin={{ top: 0, right: 16, bottom: 0, left: 0 }}
           >
             <CartesianGrid horizontal={false} className="chart__grid" />
-            <XAxis type="number" domain={[0, 100]} tickFormatter={(value: number) => percent(value)} tickLine={false} axisLine={false} />
+            <XAxis
+              type="number"
+              domain={[0, 100]}
+              tickFormatter={(value: number) => percent(value)}
+              tickLine={false}
+              axisLine={false}
+            />
             <YAxis type="category" dataKey="title" width={rem(12)} tickLine={false} axisLine={false} />
             <Tooltip content={ChartTooltip} cursor={{ className: "chart__cursor" }} isAnimationActive={!reducedMotion} />
-            <Bar dataKey="accuracy" className="chart__bar chart__bar--accuracy" radius={[0, 4, 4, 0]} maxBarSize={28} isAnimationActive={!reducedMotion} />
+            <Bar
+              dataKey="accuracy"
+              className="chart__bar chart__bar--accuracy"
+              radius={[0, 4, 4, 0]}
+              maxBarSize={28}
+              isAnimationActive={!reducedMotion}
+            />
           </BarChart>
         </div>
       )}

@@ -151,7 +151,8 @@ type ChoicesProps<T extends string> = {
 };
 
 /** A group of radio buttons: arrow keys move between them, as everywhere else. */
-function Choices<T extends string>({ legend, hint, name, value, options, label, labelLanguage, decorate, variant = "list", onChange }: ChoicesProps<T>) {
+function Choices<T extends string>(props: ChoicesProps<T>) {
+  const { legend, hint, name, value, options, label, labelLanguage, decorate, variant = "list", onChange } = props;
   const hintId = useId();
   return (
     <fieldset className="field" aria-describedby={hint === undefined ? undefined : hintId}>
@@ -206,7 +207,13 @@ function TextSize({ value, onChange }: { value: number; onChange(scale: number):
       </label>
       <p className="field__hint">{t("textSize.hint")}</p>
       <div className="text-size">
-        <button type="button" className="icon-button" onClick={() => step(-TEXT_SCALE.step)} disabled={value <= TEXT_SCALE.min} aria-label={t("textSize.smaller")}>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => step(-TEXT_SCALE.step)}
+          disabled={value <= TEXT_SCALE.min}
+          aria-label={t("textSize.smaller")}
+        >
           <span aria-hidden="true" className="text-size__glyph text-size__glyph--small">A</span>
         </button>
         <input
@@ -220,13 +227,24 @@ function TextSize({ value, onChange }: { value: number; onChange(scale: number):
           aria-valuetext={percent(value)}
           onChange={(event) => onChange(Number(event.target.value))}
         />
-        <button type="button" className="icon-button" onClick={() => step(TEXT_SCALE.step)} disabled={value >= TEXT_SCALE.max} aria-label={t("textSize.larger")}>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => step(TEXT_SCALE.step)}
+          disabled={value >= TEXT_SCALE.max}
+          aria-label={t("textSize.larger")}
+        >
           <span aria-hidden="true" className="text-size__glyph">A</span>
         </button>
         <output htmlFor={id} className="text-size__value">
           {percent(value)}
         </output>
-        <button type="button" className="button button--ghost" onClick={() => onChange(TEXT_SCALE.default)} disabled={value === TEXT_SCALE.default}>
+        <button
+          type="button"
+          className="button button--ghost"
+          onClick={() => onChange(TEXT_SCALE.default)}
+          disabled={value === TEXT_SCALE.default}
+        >
           {t("textSize.reset")}
         </button>
       </div>
