@@ -10,7 +10,7 @@ import { unwrap, useLoad } from "../app/useLoad.ts";
 import { commands, type CourseOutline, type LessonOutline, type LessonView } from "../bindings.ts";
 import { toUiError, type UiError } from "../ipc.ts";
 import { useActiveTime } from "./activeTime.ts";
-import { clearMarks, findInTexts, markPassage } from "./find.ts";
+import { clearMarks, findInTexts, findPicture, markPassage } from "./find.ts";
 import { lessonFinder, type MarkdownSource } from "./markdown.ts";
 import { NotesPanel } from "./NotesPanel.tsx";
 import { ArrowLeftIcon, ArrowRightIcon, BookmarkIcon, CheckIcon, KindIcon, Markdown, scrollBehavior } from "./parts.tsx";
@@ -76,6 +76,7 @@ function Lesson({ loaded }: { loaded: Loaded }) {
   const content = useRef<HTMLDivElement>(null);
   const [foundCue, setFoundCue] = useState<number | null>(null);
   const find = useQueryParam("find");
+  const findQuestion = useQueryParam("question");
 
   const lessons = useMemo(() => outline.modules.flatMap((m) => m.lessons), [outline]);
   const module = outline.modules.find((m) => m.id === lesson.module_id);
@@ -85,13 +86,16 @@ function Lesson({ loaded }: { loaded: Loaded }) {
     [packId, lesson.path, lessons],
   );
 
-  // A search hit's passage: marked and focused in the text, or else found in the transcript.
+  // A search hit's passage: marked and focused in the text (or the picture whose text
+  // alternative has it), or else found in the transcript.
   useEffect(() => {
     const root = content.current;
     if (find === null || find.trim() === "" || root === null) return;
     clearMarks(root); // an earlier run of this effect may have marked it already
-    const mark = markPassage(Array.from(root.querySelectorAll(".markdown")), find);
+    const texts = Array.from(root.querySelectorAll(".markdown"));
+    const mark = markPassage(texts, find) ?? findPicture(texts, find);
     if (mark !== null) {
+      mark.classList.add("find-target");
       mark.setAttribute("tabindex", "-1");
       mark.focus({ preventScroll: true });
       announce(t("lesson.foundPassage"));
@@ -105,9 +109,16 @@ function Lesson({ loaded }: { loaded: Loaded }) {
       };
     }
     const cue = lesson.video === null ? null : findInTexts(lesson.video.transcript.map((c) => c.text), find);
+    const question =
+      findQuestion === null ? null : root.querySelector<HTMLElement>(`[data-question="${CSS.escape(findQuestion)}"]`);
     if (cue !== null) {
       setFoundCue(cue);
       announce(t("lesson.foundInTranscript"));
+    } else if (question !== null) {
+      question.classList.add("find-target"); // until React next renders the card
+      question.focus({ preventScroll: true });
+      question.scrollIntoView({ behavior: scrollBehavior(), block: "start" });
+      announce(t("lesson.foundInExplanation"));
     } else {
       announce(t("lesson.passageNotFound"));
     }

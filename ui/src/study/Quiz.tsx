@@ -190,7 +190,12 @@ function QuestionCard({
   const verdict = feedback === null ? null : verdictOf(feedback);
 
   return (
-    <article className={`question${verdict !== null ? ` question--${verdict}` : ""}`} aria-labelledby={`${id}-title`}>
+    <article
+      className={`question${verdict !== null ? ` question--${verdict}` : ""}`}
+      aria-labelledby={`${id}-title`}
+      data-question={question.id}
+      tabIndex={-1}
+    >
       <header className="question__header">
         <h3 id={`${id}-title`} className="question__title">
           {t("quiz.questionNumber", { number, count })}

@@ -9,6 +9,7 @@ import { Failure } from "../app/states.tsx";
 import { toUiError, type UiError } from "../ipc.ts";
 import { unwrap } from "../app/useLoad.ts";
 import { commands, type SearchHit } from "../bindings.ts";
+import { withoutMarkdown } from "./find.ts";
 import { ArticleIcon, QuizIcon } from "./parts.tsx";
 import { courseRoute, lessonRoute, searchRoute, useQueryParam } from "./route.ts";
 import "./study.css";
@@ -137,7 +138,10 @@ export function SearchScreen() {
 
 function HitCard({ hit, course }: { hit: SearchHit; course: string | null }) {
   const { t } = useTranslation("study");
-  const href = hit.lesson_id === null ? courseRoute(hit.pack_id) : lessonRoute(hit.pack_id, hit.lesson_id, hit.passage);
+  const href =
+    hit.lesson_id === null
+      ? courseRoute(hit.pack_id)
+      : lessonRoute(hit.pack_id, hit.lesson_id, hit.passage, hit.kind === "question" ? hit.item_id : undefined);
   const title = hit.title !== "" ? hit.title : t("search.untitled");
   return (
     <Link href={href} className={`search-hit search-hit--${hit.kind}`}>
@@ -154,21 +158,11 @@ function HitCard({ hit, course }: { hit: SearchHit; course: string | null }) {
   );
 }
 
-/**
- * The snippet is cut from the lesson's Markdown source: drop the commonest markup (strong
- * and code markers, link targets, heading hashes) so it reads as text.
- */
-function withoutMarkup(text: string): string {
-  return text
-    .replace(/!?\[([^\]]*)\]\([^)]*\)?/g, "$1")
-    .replace(/\*\*|__|`/g, "")
-    .replace(/(^|\s)#{1,6}\s/g, "$1");
-}
-
 /** "a \u0002raft\u0003 leader" → ["a ", <mark>raft</mark>, " leader"], with no HTML parsed. */
 function snippet(text: string): ReactNode {
   const parts: ReactNode[] = [];
-  let rest = withoutMarkup(text);
+  // Cut from the lesson's Markdown source: shown as the text reads on the page.
+  let rest = withoutMarkdown(text);
   let key = 0;
   while (rest.length > 0) {
     const start = rest.indexOf("\u0002");

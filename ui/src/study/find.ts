@@ -3,6 +3,20 @@
 // targets): both sides are compared as bare words, and when the whole passage is not
 // found, the longest run of its words that is.
 
+/**
+ * A passage of Markdown source as it reads on the page: without link targets (also one
+ * cut off at either end of the passage), list numbers and bullets, heading hashes, and
+ * strong and code markers. Keeps the search snippet's highlight markers.
+ */
+export function withoutMarkdown(text: string): string {
+  return text
+    .replace(/^[^\s()[\]]*\)/, "")
+    .replace(/!?\[([^\]]*)\]\([^)]*\)?/g, "$1")
+    .replace(/\]\([^)]*\)?/g, "")
+    .replace(/^[ \t]*(?:\d+[.)]|[-*+]|#{1,6})[ \t]+/gm, "")
+    .replace(/\*\*|__|`/g, "");
+}
+
 /** Words of a text, lower-cased, joined by single spaces. */
 export function normalize(text: string): string {
   return words(text).join(" ");
@@ -17,8 +31,9 @@ function words(text: string): string[] {
  * normalized text, trying the whole passage first and then ever shorter runs of it.
  */
 function locate(haystack: string, passage: string): [number, number] | null {
-  const wanted = words(passage);
-  const shortest = Math.min(3, wanted.length);
+  const wanted = words(withoutMarkdown(passage));
+  // Shorter runs than this could match somewhere else by chance.
+  const shortest = Math.min(wanted.length, Math.max(4, Math.ceil(wanted.length * 0.4)));
   for (let size = wanted.length; size >= shortest && size > 0; size -= 1) {
     for (let from = 0; from + size <= wanted.length; from += 1) {
       const needle = wanted.slice(from, from + size).join(" ");
@@ -53,6 +68,16 @@ export function findInTexts(texts: string[], passage: string): number | null {
   let index = 0;
   while (index + 1 < starts.length && (starts[index + 1] ?? Infinity) <= found[0]) index += 1;
   return index;
+}
+
+/** A picture whose text alternative holds the passage (search indexes alt text too). */
+export function findPicture(roots: Element[], passage: string): HTMLImageElement | null {
+  for (const root of roots) {
+    for (const image of Array.from(root.querySelectorAll("img"))) {
+      if (locate(normalize(image.alt), passage) !== null) return image;
+    }
+  }
+  return null;
 }
 
 type Position = { node: Text; offset: number };

@@ -7,10 +7,16 @@ export function courseRoute(packId: string): string {
   return `/course/${encodeURIComponent(packId)}`;
 }
 
-/** A lesson; `find` is a passage to scroll to and highlight. */
-export function lessonRoute(packId: string, lessonId: string, find?: string): string {
+/**
+ * A lesson. `find` is a passage to scroll to and highlight; `question` the quiz question
+ * it comes from, shown instead when the passage is in its (still hidden) explanation.
+ */
+export function lessonRoute(packId: string, lessonId: string, find?: string, question?: string): string {
   const base = `${courseRoute(packId)}/lesson/${encodeURIComponent(lessonId)}`;
-  return find !== undefined && find !== "" ? `${base}?find=${encodeURIComponent(find)}` : base;
+  if (find === undefined || find === "") return base;
+  const query = new URLSearchParams({ find });
+  if (question !== undefined) query.set("question", question);
+  return `${base}?${query.toString()}`;
 }
 
 export function searchRoute(query: string): string {
