@@ -24,8 +24,11 @@ async function loadOverview(): Promise<Overview> {
       const notes = await unwrap(commands.notes(course.id, null));
       const lessonTitles = new Map<string, string>();
       if (notes.length > 0) {
-        const outline = await unwrap(commands.courseOutline(course.id));
-        for (const module of outline.modules) for (const lesson of module.lessons) lessonTitles.set(lesson.id, lesson.title);
+        // Titles are a nicety: without the outline, notes still show, under lesson ids.
+        const outline = await unwrap(commands.courseOutline(course.id)).catch(() => null);
+        for (const module of outline?.modules ?? []) {
+          for (const lesson of module.lessons) lessonTitles.set(lesson.id, lesson.title);
+        }
       }
       return { course, notes, lessonTitles };
     }),
