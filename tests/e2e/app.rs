@@ -166,6 +166,34 @@ impl App {
         }
     }
 
+    /// Waits for the element, then clicks it.
+    pub async fn click(&self, locator: Locator<'_>, what: &str) {
+        let element = self.wait_for(locator, what).await;
+        // Centred, so no sticky header or panel covers it when WebDriver clicks.
+        let script = "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'instant' });";
+        let argument = serde_json::to_value(&element).unwrap();
+        let _ = self.client().execute(script, vec![argument]).await;
+        if let Err(error) = element.click().await {
+            self.fail(&format!("could not click {what}: {error:?}"))
+                .await;
+        }
+    }
+
+    /// Waits until the page's visible text contains `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        let started = Instant::now();
+        while !self.page_text().await.contains(text) {
+            if started.elapsed() > WAIT {
+                let shown = self.page_text().await;
+                self.fail(&format!(
+                    "the text {text:?} did not appear within {WAIT:?}; the page shows:\n{shown}"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the JavaScript expression `condition` is truthy in the page.
     pub async fn wait_until(&self, condition: &str, what: &str) {
         let started = Instant::now();
@@ -242,11 +270,22 @@ impl App {
     /// whole virtual screen, in case the page is not reachable) and printing the log.
     pub async fn fail(&self, message: &str) -> ! {
         let shot = artifacts_dir().join(format!("{}-FAILED.png", self.name));
-        let saved = std::process::Command::new("import")
-            .args(["-display", &self.display.name(), "-window", "root"])
-            .arg(&shot)
-            .status()
-            .is_ok_and(|status| status.success());
+        let page = match &self.client {
+            Some(client) => tokio::time::timeout(Duration::from_secs(10), client.screenshot())
+                .await
+                .ok()
+                .and_then(Result::ok),
+            None => None,
+        };
+        let saved = if let Some(png) = page {
+            std::fs::write(&shot, png).is_ok()
+        } else {
+            std::process::Command::new("import")
+                .args(["-display", &self.display.name(), "-window", "root"])
+                .arg(&shot)
+                .status()
+                .is_ok_and(|status| status.success())
+        };
         let url = match &self.client {
             Some(client) => client
                 .current_url()

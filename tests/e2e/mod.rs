@@ -18,7 +18,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use app::App;
+pub use app::{App, WAIT};
 pub use axe::Violation;
 pub use processes::{SessionBus, TauriDriver, VirtualDisplay};
 
