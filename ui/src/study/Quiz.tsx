@@ -20,7 +20,18 @@ function points(value: number): string {
 export function Quiz({ packId, quiz, source }: { packId: string; quiz: QuizView; source: MarkdownSource }) {
   const { t } = useTranslation("study");
   const [results, setResults] = useState<Record<string, AnswerFeedback>>({});
+  // The results as of the last answer, also between an answer and the next render.
+  const latest = useRef(results);
   const count = quiz.questions.length;
+
+  /** Keeps a question's result; once every question has one, returns the verdict to say. */
+  const record = (questionId: string, feedback: AnswerFeedback): string | null => {
+    latest.current = { ...latest.current, [questionId]: feedback };
+    setResults(latest.current);
+    const summary = summarize(quiz, latest.current);
+    if (!summary.finished) return null;
+    return summary.passed ? t("quiz.summary.passed") : t("quiz.summary.notPassed");
+  };
 
   return (
     <section className="quiz" aria-labelledby="quiz-heading">
@@ -36,7 +47,7 @@ export function Quiz({ packId, quiz, source }: { packId: string; quiz: QuizView;
               number={index + 1}
               count={count}
               source={source}
-              onResult={(feedback) => setResults((previous) => ({ ...previous, [question.id]: feedback }))}
+              onResult={(feedback) => record(question.id, feedback)}
             />
           </li>
         ))}
@@ -46,16 +57,26 @@ export function Quiz({ packId, quiz, source }: { packId: string; quiz: QuizView;
   );
 }
 
+function summarize(quiz: QuizView, results: Record<string, AnswerFeedback>) {
+  const total = quiz.questions.reduce((sum, q) => sum + q.points, 0);
+  const answered = quiz.questions.filter((q) => results[q.id] !== undefined).length;
+  const earned = quiz.questions.reduce((sum, q) => sum + (results[q.id]?.score.points ?? 0), 0);
+  const share = total > 0 ? (earned / total) * 100 : 0;
+  return {
+    total,
+    answered,
+    earned,
+    share,
+    finished: answered === quiz.questions.length,
+    passed: share + 1e-9 >= quiz.pass_percent,
+  };
+}
+
 function QuizSummary({ quiz, results }: { quiz: QuizView; results: Record<string, AnswerFeedback> }) {
   const { t } = useTranslation("study");
-  const total = quiz.questions.reduce((sum, q) => sum + q.points, 0);
-  const answered = quiz.questions.filter((q) => results[q.id] !== undefined);
-  const earned = answered.reduce((sum, q) => sum + (results[q.id]?.score.points ?? 0), 0);
-  const share = total > 0 ? (earned / total) * 100 : 0;
-  const passed = share + 1e-9 >= quiz.pass_percent;
-  const finished = answered.length === quiz.questions.length;
+  const { total, answered, earned, share, finished, passed } = summarize(quiz, results);
   const verdict = !finished
-    ? t("quiz.summary.inProgress", { answered: answered.length, count: quiz.questions.length })
+    ? t("quiz.summary.inProgress", { answered, count: quiz.questions.length })
     : passed
       ? t("quiz.summary.passed")
       : t("quiz.summary.notPassed");
@@ -141,7 +162,8 @@ function QuestionCard({
   number: number;
   count: number;
   source: MarkdownSource;
-  onResult: (feedback: AnswerFeedback) => void;
+  /** Returns what to say after the verdict, when there is more to say. */
+  onResult: (feedback: AnswerFeedback) => string | null;
 }) {
   const { t } = useTranslation("study");
   const id = useId();
@@ -173,8 +195,8 @@ function QuestionCard({
       const result = await commands.answerQuestion(packId, question.id, response);
       if (result.status === "error") throw result.error;
       setFeedback(result.data);
-      onResult(result.data);
-      announce(verdictText(result.data));
+      const more = onResult(result.data);
+      announce(more === null ? verdictText(result.data) : `${verdictText(result.data)} ${more}`);
     } catch (error) {
       setProblem(toUiError(error).message);
     } finally {
