@@ -6,7 +6,7 @@ import { Failure, Loading, ProgressBar } from "../app/states.tsx";
 import { unwrap, useLoad } from "../app/useLoad.ts";
 import { percent, studyTime, trackLabel } from "../format.ts";
 import { commands, type CourseOutline, type LessonOutline } from "../bindings.ts";
-import { ArrowRightIcon, CheckIcon, KindIcon } from "./parts.tsx";
+import { ArrowRightIcon, CheckIcon, KindIcon } from "./icons.tsx";
 import { lessonRoute } from "./route.ts";
 import "./study.css";
 

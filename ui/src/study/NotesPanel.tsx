@@ -8,7 +8,8 @@ import { unwrap, useLoad } from "../app/useLoad.ts";
 import { dateTime } from "../format.ts";
 import { toUiError, type UiError } from "../ipc.ts";
 import { commands, type Note } from "../bindings.ts";
-import { Markdown, NoteIcon } from "./parts.tsx";
+import { NoteIcon } from "./icons.tsx";
+import { Markdown } from "./parts.tsx";
 
 const MAX_QUOTE = 2000;
 

@@ -10,7 +10,8 @@ import { percent } from "../format.ts";
 import i18next from "../i18n.ts";
 import { commands, type AnswerFeedback, type QuestionView, type QuizView, type Response } from "../bindings.ts";
 import { markdownToText, type MarkdownSource } from "./markdown.ts";
-import { ArrowDownIcon, ArrowUpIcon, Markdown } from "./parts.tsx";
+import { ArrowDownIcon, ArrowUpIcon } from "./icons.tsx";
+import { Markdown } from "./parts.tsx";
 
 /** Points may be fractional with partial credit: "1.5", "1,5". */
 function points(value: number): string {

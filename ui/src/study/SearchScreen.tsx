@@ -10,7 +10,7 @@ import { toUiError, type UiError } from "../ipc.ts";
 import { unwrap } from "../app/useLoad.ts";
 import { commands, type SearchHit } from "../bindings.ts";
 import { withoutMarkdown } from "./find.ts";
-import { ArticleIcon, QuizIcon } from "./parts.tsx";
+import { ArticleIcon, QuizIcon } from "./icons.tsx";
 import { courseRoute, lessonRoute, searchRoute, useQueryParam } from "./route.ts";
 import "./study.css";
 
