@@ -42,6 +42,55 @@ pub enum SigningError {
     )]
     BadSignature,
 
+    /// Sealed data was sealed to another key than the one trying to open it.
+    #[error(
+        "this was sealed for key {sealed_for}, not for key {key}; open it with the private key whose id is {sealed_for}"
+    )]
+    WrongRecipient { sealed_for: KeyId, key: KeyId },
+
+    /// Sealed data holds another kind of content than the caller expects.
+    #[error(
+        "the sealed data holds \"{found}\", not the expected \"{expected}\"; check that the right file was chosen"
+    )]
+    UnexpectedContent { expected: String, found: String },
+
+    /// Authenticated decryption failed: the data was changed, or the key or the
+    /// context it is bound to is not the one it was made with.
+    #[error(
+        "the {what} could not be decrypted: it was changed or damaged after it was made, or it belongs to another key or exam; get a fresh copy from where it came from"
+    )]
+    DecryptionFailed { what: &'static str },
+
+    /// A format version this build does not know.
+    #[error(
+        "{what} version {version} is not supported by this version of Studyhall; update Studyhall to read it"
+    )]
+    UnsupportedVersion { what: &'static str, version: String },
+
+    /// A start code did not unlock the wrapped content key.
+    #[error(
+        "the start code is wrong (or the exam pack was changed); check the code with the proctor and type it again (dashes and spaces do not matter)"
+    )]
+    WrongStartCode,
+
+    /// A resume code does not match the session and attempt it was typed for.
+    #[error(
+        "the resume code is wrong; ask the proctor for the resume code of this session and attempt and type it again"
+    )]
+    WrongResumeCode,
+
+    /// Typed text is not a start or resume code at all.
+    #[error("not a valid {kind}: {reason}; check the code and type it again")]
+    InvalidCode { kind: &'static str, reason: String },
+
+    /// A caller passed a value this crate cannot use (a programming error, not bad data).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed; try again")]
+    RandomFailed,
+
     /// Writing a private key would have replaced an existing file.
     #[error("key file {} already exists; Studyhall never overwrites a key file, so move it away or choose another path", .0.display())]
     KeyFileExists(PathBuf),

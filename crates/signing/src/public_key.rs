@@ -33,10 +33,11 @@ impl KeyId {
         &self.0
     }
 
-    /// RFC 7638 §3: SHA-256 over the required members in lexicographic order, no
-    /// whitespace. `x` is base64url, so it needs no JSON escaping.
-    fn thumbprint(x: &str) -> Self {
-        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+    /// RFC 7638 §3: SHA-256 over the required members of an `OKP` key in
+    /// lexicographic order, no whitespace. `crv` is one of our constants and `x` is
+    /// base64url, so neither needs JSON escaping.
+    pub(crate) fn okp_thumbprint(crv: &str, x: &str) -> Self {
+        let canonical = format!(r#"{{"crv":"{crv}","kty":"OKP","x":"{x}"}}"#);
         Self(URL_SAFE_NO_PAD.encode(hash::sha256(canonical.as_bytes()).as_bytes()))
     }
 }
@@ -58,7 +59,7 @@ pub struct PublicKey {
 
 impl PublicKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        let key_id = KeyId::thumbprint(&URL_SAFE_NO_PAD.encode(bytes));
+        let key_id = KeyId::okp_thumbprint("Ed25519", &URL_SAFE_NO_PAD.encode(bytes));
         Self { bytes, key_id }
     }
 
