@@ -48,6 +48,11 @@ pub fn import(
         Ok(outcome) => tracing::info!(file = %file.display(), ?outcome, "pack imported"),
         Err(error) => tracing::warn!(file = %file.display(), "pack refused: {}", error.message),
     }
+    // A pack left in the inbox is seen again at every start: say nothing when nothing changed.
+    let unchanged = matches!(result, Ok(ImportOutcome::Unchanged { .. }));
+    if source == ImportSource::Inbox && unchanged {
+        return result;
+    }
     let changed = LibraryChanged {
         source,
         file: name,

@@ -1,4 +1,6 @@
 //! The command line as a user runs it: real binary, real files, exit codes and messages.
+// The helpers below serve only these tests; a failed set-up step should fail the test.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
