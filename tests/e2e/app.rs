@@ -238,6 +238,18 @@ impl App {
 
     /// Saves a PNG of the window as `<artifacts>/<app name>-<screen>.png`.
     pub async fn screenshot(&self, screen: &str) -> PathBuf {
+        // WebKitWebDriver captures the last painted frame: let the page paint what the
+        // flow just waited for first.
+        let painted = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 document.fonts.ready.then(() => requestAnimationFrame(() =>
+                     requestAnimationFrame(() => setTimeout(() => done(true), 100))));",
+                vec![],
+            )
+            .await;
+        assert!(painted.is_ok(), "the page did not paint: {painted:?}");
         let png = self.client().screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         let path = artifacts_dir().join(format!("{}-{screen}.png", self.name));
