@@ -546,3 +546,282 @@ struct PrivateJwk {
     #[serde(default)]
     kid: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYP: &str = "studyhall/result+jws";
+
+    fn open_tampered(key: &SealingKey, json: &str) -> Result<Zeroizing<Vec<u8>>, SigningError> {
+        key.open(&Sealed::from_json(json)?, TYP, b"aad")
+    }
+
+    #[test]
+    fn round_trip_through_json() {
+        let key = SealingKey::generate().unwrap();
+        let sealed = key.public_key().seal(TYP, b"aad", b"result").unwrap();
+        assert_eq!(sealed.recipient(), key.key_id());
+        assert_eq!(sealed.typ(), TYP);
+        let json = sealed.to_json();
+        assert!(json.starts_with(r#"{"v":1,"kid":""#), "{json}");
+        assert!(!json.contains('\n'));
+        let read = Sealed::from_json(&format!("{json}\n")).unwrap();
+        assert_eq!(read, sealed);
+        assert_eq!(&key.open(&read, TYP, b"aad").unwrap()[..], b"result");
+        assert_eq!(serde_json::to_string(&read).unwrap(), json);
+        // Each seal has its own ephemeral key.
+        let again = key.public_key().seal(TYP, b"aad", b"result").unwrap();
+        assert_ne!(again.enc, sealed.enc);
+    }
+
+    #[test]
+    fn every_changed_byte_of_the_envelope_is_refused() {
+        let key = SealingKey::generate().unwrap();
+        let json = key
+            .public_key()
+            .seal(TYP, b"aad", b"a result")
+            .unwrap()
+            .to_json();
+        open_tampered(&key, &json).unwrap();
+        let (ct_start, ct_end) = {
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let ct = value["ct"].as_str().unwrap();
+            let start = json.find(ct).unwrap();
+            (start, start + ct.len())
+        };
+        for i in 0..json.len() {
+            for flip in [0x01u8, 0x20] {
+                let mut bytes = json.clone().into_bytes();
+                bytes[i] ^= flip;
+                let Ok(tampered) = String::from_utf8(bytes) else {
+                    continue;
+                };
+                let err = open_tampered(&key, &tampered).unwrap_err();
+                if (ct_start..ct_end).contains(&i) {
+                    assert!(
+                        matches!(
+                            err,
+                            SigningError::DecryptionFailed {
+                                what: "sealed envelope"
+                            } | SigningError::Malformed(_)
+                        ),
+                        "byte {i} ^ {flip:#x}: {err}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_recipient_content_or_aad_is_named() {
+        let key = SealingKey::generate().unwrap();
+        let other = SealingKey::generate().unwrap();
+        let sealed = key.public_key().seal(TYP, b"exam-1", b"secret").unwrap();
+
+        let err = other.open(&sealed, TYP, b"exam-1").unwrap_err();
+        assert!(
+            matches!(&err, SigningError::WrongRecipient { sealed_for, key: k }
+                if sealed_for == key.key_id() && k == other.key_id()),
+            "{err}"
+        );
+        assert!(err.to_string().contains(key.key_id().as_str()), "{err}");
+
+        let err = key
+            .open(&sealed, "studyhall/content-key", b"exam-1")
+            .unwrap_err();
+        assert!(
+            matches!(err, SigningError::UnexpectedContent { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains(TYP), "{err}");
+
+        let err = key.open(&sealed, TYP, b"exam-2").unwrap_err();
+        assert!(
+            matches!(err, SigningError::DecryptionFailed { .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("sealed envelope could not be decrypted"),
+            "{err}"
+        );
+
+        // A kid rewritten to the other key's does not get it opened either.
+        let mut forged = sealed.clone();
+        forged.key_id = other.key_id().clone();
+        assert!(matches!(
+            other.open(&forged, TYP, b"exam-1"),
+            Err(SigningError::DecryptionFailed { .. })
+        ));
+        // Nor does a rewritten typ.
+        let mut forged = sealed;
+        forged.typ = "studyhall/other".to_owned();
+        assert!(matches!(
+            key.open(&forged, "studyhall/other", b"exam-1"),
+            Err(SigningError::DecryptionFailed { .. })
+        ));
+    }
+
+    #[test]
+    fn other_versions_and_garbage_are_named() {
+        let err = Sealed::from_json(r#"{"v":2,"whatever":"comes next"}"#).unwrap_err();
+        assert!(
+            matches!(&err, SigningError::UnsupportedVersion { version, .. } if version == "2"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("update Studyhall"), "{err}");
+        for json in [
+            "not json",
+            r#"{"v":1}"#,
+            r#"{"v":1,"kid":"k","typ":"t","enc":"AAAA","ct":"AAAAAAAAAAAAAAAAAAAAAA"}"#,
+            r#"{"v":1,"kid":"k","typ":"t","enc":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","ct":"AAAA"}"#,
+            r#"{"v":1,"kid":"k","typ":"t","enc":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","ct":"AAAAAAAAAAAAAAAAAAAAAA","x":1}"#,
+        ] {
+            assert!(
+                matches!(Sealed::from_json(json), Err(SigningError::Malformed(_))),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn typ_must_be_printable_ascii() {
+        let key = SealingKey::generate().unwrap().public_key();
+        for typ in ["", "has space", "nul\0", "é", &"x".repeat(101)] {
+            assert!(
+                matches!(
+                    key.seal(typ, b"", b""),
+                    Err(SigningError::InvalidArgument(_))
+                ),
+                "{typ:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_is_owner_only_never_overwritten_and_round_trips() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sealing.jwk");
+        let key = SealingKey::generate().unwrap();
+        key.write_file(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+        let loaded = SealingKey::read_file(&path).unwrap();
+        assert_eq!(loaded.public_key(), key.public_key());
+        let sealed = key.public_key().seal(TYP, b"", b"x").unwrap();
+        assert_eq!(&loaded.open(&sealed, TYP, b"").unwrap()[..], b"x");
+
+        let err = SealingKey::generate()
+            .unwrap()
+            .write_file(&path)
+            .unwrap_err();
+        assert!(matches!(err, SigningError::KeyFileExists(_)), "{err}");
+        assert_eq!(SealingKey::read_file(&path).unwrap().key_id(), key.key_id());
+
+        let public = dir.path().join("server.sealing.pub.jwk");
+        key.public_key().write_jwk_file(&public).unwrap();
+        assert_eq!(
+            SealingPublicKey::read_jwk_file(&public).unwrap(),
+            key.public_key()
+        );
+        let err = SealingPublicKey::read_jwk_file(&path).unwrap_err();
+        assert!(err.to_string().contains("private key"), "{err}");
+        assert!(err.to_string().contains("server.sealing.jwk"), "{err}");
+    }
+
+    #[test]
+    fn private_jwk_must_agree_with_itself() {
+        let key = SealingKey::generate().unwrap();
+        let jwk: serde_json::Value = serde_json::from_str(&key.to_jwk_json()).unwrap();
+        assert_eq!(jwk["kty"], "OKP");
+        assert_eq!(jwk["crv"], "X25519");
+        assert_eq!(jwk["kid"], key.key_id().as_str());
+        let d = jwk["d"].as_str().unwrap();
+        let other_x = URL_SAFE_NO_PAD.encode(SealingKey::generate().unwrap().public_key().bytes);
+        for (json, expected) in [
+            (format!(r#"{{"kty":"OKP","crv":"X25519","d":"{d}"}}"#), None),
+            (
+                format!(r#"{{"kty":"OKP","crv":"X25519","d":"{d}","x":"{other_x}"}}"#),
+                Some("\"x\" is not the public key"),
+            ),
+            (
+                format!(r#"{{"kty":"OKP","crv":"X25519","d":"{d}","kid":"nope"}}"#),
+                Some("\"kid\" is nope"),
+            ),
+            (
+                format!(r#"{{"kty":"OKP","crv":"Ed25519","d":"{d}"}}"#),
+                Some("\"Ed25519\""),
+            ),
+            (
+                r#"{"kty":"OKP","crv":"X25519","d":"AAAA"}"#.to_owned(),
+                Some("3 bytes"),
+            ),
+            (r#"{"kty":"OKP","crv":"X25519"}"#.to_owned(), Some("line 1")),
+        ] {
+            match (SealingKey::from_jwk_json(&json), expected) {
+                (Ok(loaded), None) => assert_eq!(loaded.key_id(), key.key_id()),
+                (Err(SigningError::InvalidKey(message)), Some(expected)) => {
+                    assert!(message.contains(expected), "{message}");
+                    assert!(!message.contains(d), "{message}");
+                }
+                (other, _) => panic!("{json}: unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn public_jwk_is_checked() {
+        let key = SealingKey::generate().unwrap().public_key();
+        let json = key.to_jwk_json();
+        assert_eq!(SealingPublicKey::from_jwk_json(&json).unwrap(), key);
+        let x = URL_SAFE_NO_PAD.encode(key.bytes);
+        for (json, expected) in [
+            (
+                format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"}}"#),
+                "\"Ed25519\"",
+            ),
+            (
+                format!(r#"{{"kty":"EC","crv":"X25519","x":"{x}"}}"#),
+                "\"EC\"",
+            ),
+            (
+                format!(r#"{{"kty":"OKP","crv":"X25519","x":"{x}","kid":"k"}}"#),
+                "\"kid\" is k",
+            ),
+            (
+                r#"{"kty":"OKP","crv":"X25519","x":"AAAA"}"#.to_owned(),
+                "3 bytes",
+            ),
+        ] {
+            let message = SealingPublicKey::from_jwk_json(&json)
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains(expected), "{message}");
+        }
+        // The key id is the RFC 7638 thumbprint over crv, kty and x.
+        let canonical = format!(r#"{{"crv":"X25519","kty":"OKP","x":"{x}"}}"#);
+        assert_eq!(
+            key.key_id().as_str(),
+            URL_SAFE_NO_PAD.encode(crate::hash::sha256(canonical.as_bytes()).as_bytes())
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_key_material() {
+        let key = SealingKey::generate().unwrap();
+        let jwk = key.to_jwk_json();
+        let jwk: serde_json::Value = serde_json::from_str(&jwk).unwrap();
+        let d = jwk["d"].as_str().unwrap();
+        for text in [format!("{key:?}"), format!("{key:#?}")] {
+            assert!(text.contains(key.key_id().as_str()), "{text}");
+            assert!(!text.contains(d), "{text}");
+            assert!(!text.contains(&format!("{:?}", &key.secret[..4])), "{text}");
+        }
+        let sealed = key.public_key().seal(TYP, b"", b"plaintext").unwrap();
+        assert!(!format!("{sealed:?}").contains(&URL_SAFE_NO_PAD.encode(&sealed.ciphertext)));
+    }
+}

@@ -109,8 +109,9 @@ fn b64_32(text: &str) -> [u8; 32] {
 
 /// Our private JWK's `d`, the way another program would read the key file.
 fn private_bytes(key: &SealingKey) -> [u8; 32] {
-    let jwk: serde_json::Value = serde_json::from_str(&key.to_jwk_json()).unwrap();
-    b64_32(jwk["d"].as_str().unwrap())
+    let jwk: serde_json::Value =
+        serde_json::from_str(&key.to_jwk_json()).expect("our private JWK is JSON");
+    b64_32(jwk["d"].as_str().expect("a private JWK has d"))
 }
 
 fn envelope(kid: &str, typ: &str, enc: &[u8], ct: &[u8]) -> String {
