@@ -22,6 +22,17 @@ function currentIndex<T>(items: T[], start: (item: T) => number, time: number): 
   return found;
 }
 
+/**
+ * The cue being spoken, or in a pause the one before it; a cue about to start (within a
+ * second) counts already, so seeking to a chapter marks the line it opens with.
+ */
+function currentCue(cues: Cue[], time: number): number | null {
+  const index = currentIndex(cues, (c) => c.start, time);
+  const next = cues[index === null ? 0 : index + 1];
+  const inPause = index === null || time > (cues[index]?.end ?? time);
+  return inPause && next !== undefined && next.start - time <= 1 ? (index ?? -1) + 1 : index;
+}
+
 export function VideoLesson({
   packId,
   title,
@@ -54,7 +65,7 @@ export function VideoLesson({
     [video.transcript],
   );
   const chapter = currentIndex(video.chapters, (c) => c.at, time);
-  const cue = currentIndex(cues, (c) => c.start, time);
+  const cue = currentCue(cues, time);
   const captions = video.path.replace(/\.[^./]+$/, ".vtt");
 
   return (
