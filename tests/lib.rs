@@ -1,6 +1,6 @@
 //! Shared helpers for the cross-crate tests in `tests/tests/`: fixtures, a throw-away
-//! publisher, and a pack rewriter that produces the damaged and hostile packs the
-//! import must refuse.
+//! publisher, a pack rewriter that produces the damaged and hostile packs the import
+//! must refuse, and [`e2e`], the harness that drives the real app in a real window.
 //!
 //! Test support only: a helper that cannot read its own fixture should fail the test on
 //! the spot, so `unwrap` is the right tool here.
