@@ -145,6 +145,8 @@ function Lesson({ loaded }: { loaded: Loaded }) {
           <span aria-hidden="true">{t(`kind.${lesson.kind}`)}</span>
           <span aria-hidden="true">·</span>
           <span>{t("minutes", { count: lesson.minutes })}</span>
+          <span aria-hidden="true">·</span>
+          <span>{t("lesson.position", { number: lessons.findIndex((l) => l.id === lesson.id) + 1, count: lessons.length })}</span>
         </p>
         <h1 id="lesson-title" className="screen__title lesson__title" tabIndex={-1}>
           {lesson.title}
