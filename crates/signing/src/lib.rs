@@ -1,5 +1,6 @@
 //! Studyhall's only door to cryptography. Every hash, key and signature in the
-//! project goes through this crate, and it is the only crate that calls `ring`.
+//! project goes through this crate, and it is the only crate that calls `ring` (or
+//! `hpke`, for the X25519 sealing `ring` cannot do).
 //!
 //! What it owns:
 //! - [`hash`]: SHA-256 ([`hash::Sha256`], [`hash::Digest`]).
