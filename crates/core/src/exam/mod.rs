@@ -5,3 +5,4 @@
 pub mod blueprint;
 pub mod form;
 pub mod log;
+pub mod session;

@@ -5,6 +5,7 @@
 //! (`Storage::transact`) that every write goes through.
 
 mod content;
+mod exam;
 mod notes;
 mod progress;
 mod search;
@@ -20,6 +21,11 @@ pub(crate) use content::{
     outline_counts, referenced_blobs, replace_pack,
 };
 pub use content::{NewPack, PackRecord};
+pub(crate) use exam::{
+    SessionRow, add_extra_time, append_log, flags, insert_answer, insert_session, last_log_entry,
+    latest_answers, log_entries, open_sessions, session, set_flag, set_position,
+    set_session_started, set_session_state, set_session_submitted, set_session_time,
+};
 pub(crate) use notes::{bookmarks, delete_note, insert_note, notes, set_bookmark, update_note};
 pub(crate) use progress::{
     active_seconds, completed_lessons, daily_activity, first_incomplete_lesson, insert_event,

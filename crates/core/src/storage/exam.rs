@@ -1,0 +1,283 @@
+//! SQL for exam sessions, their answers and review flags, and the proctor log.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use crate::error::Result;
+use crate::exam::log::LogEntry;
+
+/// An exam session as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SessionRow {
+    pub session_id: String,
+    pub exam_id: String,
+    pub exam_version: String,
+    pub candidate_id: String,
+    pub blueprint: String,
+    pub form: String,
+    pub extra_time_percent: u32,
+    pub extra_time_ms: u64,
+    pub state: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub submitted_at: Option<String>,
+    pub submit_reason: Option<String>,
+    pub used_ms: u64,
+    pub last_seen_at: Option<String>,
+    pub position: (u32, u32),
+}
+
+pub(crate) fn insert_session(tx: &Transaction<'_>, s: &SessionRow) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO exam_sessions (session_id, exam_id, exam_version, candidate_id, blueprint,
+                                    form, extra_time_percent, state, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        s.session_id,
+        s.exam_id,
+        s.exam_version,
+        s.candidate_id,
+        s.blueprint,
+        s.form,
+        s.extra_time_percent,
+        s.state,
+        s.created_at,
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn session(conn: &Connection, session_id: &str) -> Result<Option<SessionRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT session_id, exam_id, exam_version, candidate_id, blueprint, form,
+                    extra_time_percent, extra_time_ms, state, created_at, started_at,
+                    submitted_at, submit_reason, used_ms, last_seen_at, position_section,
+                    position_item
+             FROM exam_sessions WHERE session_id = ?1",
+        )?
+        .query_row([session_id], session_row)
+        .optional()?)
+}
+
+/// Sessions not yet submitted, newest first: what the app reopens after a restart.
+pub(crate) fn open_sessions(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT session_id FROM exam_sessions WHERE state <> 'submitted'
+         ORDER BY created_at DESC",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    let extra_time_ms: i64 = r.get(7)?;
+    let used_ms: i64 = r.get(13)?;
+    Ok(SessionRow {
+        session_id: r.get(0)?,
+        exam_id: r.get(1)?,
+        exam_version: r.get(2)?,
+        candidate_id: r.get(3)?,
+        blueprint: r.get(4)?,
+        form: r.get(5)?,
+        extra_time_percent: r.get(6)?,
+        extra_time_ms: extra_time_ms.max(0) as u64,
+        state: r.get(8)?,
+        created_at: r.get(9)?,
+        started_at: r.get(10)?,
+        submitted_at: r.get(11)?,
+        submit_reason: r.get(12)?,
+        used_ms: used_ms.max(0) as u64,
+        last_seen_at: r.get(14)?,
+        position: (r.get(15)?, r.get(16)?),
+    })
+}
+
+/// Time used and when it was last accounted for.
+pub(crate) fn set_session_time(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    used_ms: u64,
+    last_seen_at: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE exam_sessions SET used_ms = ?2, last_seen_at = ?3 WHERE session_id = ?1",
+    )?
+    .execute(params![session_id, used_ms as i64, last_seen_at])?;
+    Ok(())
+}
+
+pub(crate) fn set_session_started(tx: &Transaction<'_>, session_id: &str, at: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE exam_sessions SET state = 'running', started_at = ?2, last_seen_at = ?2
+         WHERE session_id = ?1",
+    )?
+    .execute(params![session_id, at])?;
+    Ok(())
+}
+
+pub(crate) fn set_session_state(tx: &Transaction<'_>, session_id: &str, state: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE exam_sessions SET state = ?2 WHERE session_id = ?1")?
+        .execute(params![session_id, state])?;
+    Ok(())
+}
+
+pub(crate) fn set_session_submitted(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    at: &str,
+    reason: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE exam_sessions SET state = 'submitted', submitted_at = ?2, submit_reason = ?3
+         WHERE session_id = ?1",
+    )?
+    .execute(params![session_id, at, reason])?;
+    Ok(())
+}
+
+pub(crate) fn add_extra_time(tx: &Transaction<'_>, session_id: &str, ms: u64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE exam_sessions SET extra_time_ms = extra_time_ms + ?2 WHERE session_id = ?1",
+    )?
+    .execute(params![session_id, ms as i64])?;
+    Ok(())
+}
+
+pub(crate) fn set_position(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    (section, item): (u32, u32),
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE exam_sessions SET position_section = ?2, position_item = ?3 WHERE session_id = ?1",
+    )?
+    .execute(params![session_id, section, item])?;
+    Ok(())
+}
+
+/// Appends a save of an answer and returns its sequence number.
+pub(crate) fn insert_answer(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    question_id: &str,
+    response_json: &str,
+    saved_at: &str,
+    used_ms: u64,
+) -> Result<u32> {
+    let seq: u32 = tx
+        .prepare_cached("SELECT coalesce(max(seq) + 1, 0) FROM exam_answers WHERE session_id = ?1")?
+        .query_row([session_id], |r| r.get(0))?;
+    tx.prepare_cached(
+        "INSERT INTO exam_answers (session_id, seq, question_id, response, saved_at, used_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        session_id,
+        seq,
+        question_id,
+        response_json,
+        saved_at,
+        used_ms as i64
+    ])?;
+    Ok(seq)
+}
+
+/// The newest save of each answered question: (question id, response JSON, saved at, seq).
+pub(crate) fn latest_answers(
+    conn: &Connection,
+    session_id: &str,
+) -> Result<Vec<(String, String, String, u32)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.question_id, a.response, a.saved_at, a.seq FROM exam_answers a
+         WHERE a.session_id = ?1 AND a.seq = (
+             SELECT max(b.seq) FROM exam_answers b
+             WHERE b.session_id = a.session_id AND b.question_id = a.question_id)
+         ORDER BY a.seq",
+    )?;
+    let rows = stmt.query_map([session_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn set_flag(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    question_id: &str,
+    flagged: bool,
+) -> Result<()> {
+    if flagged {
+        tx.prepare_cached("INSERT OR IGNORE INTO exam_flags VALUES (?1, ?2)")?
+            .execute([session_id, question_id])?;
+    } else {
+        tx.prepare_cached("DELETE FROM exam_flags WHERE session_id = ?1 AND question_id = ?2")?
+            .execute([session_id, question_id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn flags(conn: &Connection, session_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT question_id FROM exam_flags WHERE session_id = ?1 ORDER BY question_id",
+    )?;
+    let rows = stmt.query_map([session_id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn append_log(tx: &Transaction<'_>, session_id: &str, e: &LogEntry) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO proctor_log (session_id, seq, at, kind, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        session_id,
+        e.seq,
+        e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.kind,
+        e.detail.to_string(),
+        e.hash,
+    ])?;
+    Ok(())
+}
+
+/// The newest entry's (seq, hash), if any.
+pub(crate) fn last_log_entry(tx: &Connection, session_id: &str) -> Result<Option<(u32, String)>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT seq, hash FROM proctor_log WHERE session_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([session_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+pub(crate) fn log_entries(conn: &Connection, session_id: &str) -> Result<Vec<LogEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, kind, detail, hash FROM proctor_log WHERE session_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([session_id], |r| {
+        let at: String = r.get(1)?;
+        let detail: String = r.get(3)?;
+        Ok(LogEntry {
+            seq: r.get(0)?,
+            at: chrono::DateTime::parse_from_rfc3339(&at)
+                .map(|t| t.to_utc())
+                .map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        1,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
+            kind: r.get(2)?,
+            detail: serde_json::from_str(&detail).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    3,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+            hash: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
