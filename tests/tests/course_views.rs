@@ -1,4 +1,6 @@
 //! What the study screens read: outline, lessons, quizzes without answer keys, media bytes.
+// The fixture's helpers serve only these tests; a failed set-up step should fail the test.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Seek, SeekFrom};
 

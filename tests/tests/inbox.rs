@@ -1,4 +1,6 @@
 //! The watched inbox reports a pack once it has fully arrived, and only once.
+// The fixture's helpers serve only these tests; a failed set-up step should fail the test.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::time::Duration;

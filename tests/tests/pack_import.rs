@@ -1,5 +1,7 @@
 //! Content packs end to end: build, verify, import, and every way a pack is refused —
 //! each refusal with a message naming the file and leaving the profile untouched.
+// The fixture's helpers serve only these tests; a failed set-up step should fail the test.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,7 @@
 //! Study progress: events are recorded, never changed, survive new pack versions, and
 //! every summary is derived from them.
+// The fixture's helpers serve only these tests; a failed set-up step should fail the test.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
