@@ -425,3 +425,230 @@ fn the_proctor_log_takes_observed_events_and_detects_tampering() {
     tampered.truncate(4);
     assert!(log::verify_against(&session, &tampered, &head).is_err());
 }
+
+mod results {
+    use super::*;
+    use studyhall_core::exam::result::{ExamContent, Outcome, ResultError, verify_sealed};
+    use studyhall_core::exam::session::{Finish, FinishedResult};
+    use studyhall_signing::{SealingKey, SigningKey};
+
+    struct Keys {
+        device: SigningKey,
+        server: SealingKey,
+    }
+
+    /// A submitted session with three of four items answered right.
+    fn finished(exam: &mut Exam, keys: &Keys) -> (String, FinishedResult) {
+        let session = exam.started(CrashPolicy::ClockStops);
+        let items = exam.items(&session);
+        for (index, item) in items.iter().enumerate().take(3) {
+            exam.answer(&session, item, if index == 1 { "b" } else { "a" })
+                .unwrap();
+        }
+        exam.answer(&session, &items[1], "a").unwrap();
+        exam.clock.advance(Duration::minutes(12));
+        exam.sessions
+            .log_event(
+                &mut exam.storage,
+                exam.clock.as_ref(),
+                &session,
+                LogKind::FocusLost,
+                serde_json::json!({}),
+            )
+            .unwrap();
+        exam.sessions
+            .submit(
+                &mut exam.storage,
+                exam.clock.as_ref(),
+                &session,
+                "candidate",
+            )
+            .unwrap();
+        let finished = exam
+            .sessions
+            .finish(
+                &mut exam.storage,
+                exam.clock.as_ref(),
+                &session,
+                &Finish {
+                    bank: &exam.bank,
+                    device: &keys.device,
+                    server: &keys.server.public_key(),
+                    app_build: "test",
+                },
+            )
+            .unwrap();
+        (session, finished)
+    }
+
+    fn keys() -> Keys {
+        Keys {
+            device: SigningKey::generate().unwrap(),
+            server: SealingKey::generate().unwrap(),
+        }
+    }
+
+    fn content<'a>(blueprint: &'a Blueprint, bank: &'a [Question]) -> ExamContent<'a> {
+        ExamContent {
+            exam_id: "novacron-developer",
+            exam_version: "1.0.0",
+            blueprint,
+            bank,
+        }
+    }
+
+    #[test]
+    fn a_result_is_graded_signed_sealed_kept_and_verifies() {
+        let mut exam = Exam::new();
+        let keys = keys();
+        let (session, finished) = finished(&mut exam, &keys);
+        let grading = finished.grading.clone().unwrap();
+        assert_eq!((grading.points, grading.max), (3.0, 4.0));
+        assert_eq!(grading.percent, 75.0);
+        assert_eq!(grading.outcome, Outcome::Fail);
+        assert_eq!(grading.topics[0].topic, "consensus");
+        assert_eq!(finished.receipt_code.len(), 9);
+
+        // Asking again gives the same result, not a second one.
+        let again = exam
+            .sessions
+            .finish(
+                &mut exam.storage,
+                exam.clock.as_ref(),
+                &session,
+                &Finish {
+                    bank: &exam.bank,
+                    device: &keys.device,
+                    server: &keys.server.public_key(),
+                    app_build: "test",
+                },
+            )
+            .unwrap();
+        assert_eq!(again.result_id, finished.result_id);
+        assert_eq!(again.sealed, finished.sealed);
+
+        // The offline hand-in file verifies with the server key and the exam.
+        let usb = exam.dir.path().join("usb");
+        std::fs::create_dir(&usb).unwrap();
+        let file = finished.export_to(&usb).unwrap();
+        assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 1);
+        let sealed = std::fs::read_to_string(&file).unwrap();
+        let blueprint = blueprint(CrashPolicy::ClockStops);
+        let document =
+            verify_sealed(&sealed, &keys.server, Some(content(&blueprint, &exam.bank))).unwrap();
+        assert_eq!(document.session_id, session);
+        assert_eq!(document.timing.used_ms, 12 * 60_000);
+        assert_eq!(document.proctor_log.head.length, 3);
+        assert_eq!(document.device_kid, keys.device.key_id().to_string());
+
+        // The outbox keeps it until a receipt arrives.
+        let conn = rusqlite::Connection::open(exam.dir.path().join("studyhall.db")).unwrap();
+        let delete = conn.execute("DELETE FROM outbox", []);
+        assert!(delete.unwrap_err().to_string().contains("receipted"));
+    }
+
+    #[test]
+    fn tampered_results_fail_with_the_reason() {
+        let mut exam = Exam::new();
+        let keys = keys();
+        let (_session, finished) = finished(&mut exam, &keys);
+        let blueprint = blueprint(CrashPolicy::ClockStops);
+        let exam_content = content(&blueprint, &exam.bank);
+
+        // Any changed character of the sealed file.
+        let sealed = finished.sealed.clone();
+        for at in (0..sealed.len()).step_by(7) {
+            let mut bytes = sealed.clone().into_bytes();
+            bytes[at] ^= 0x01;
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            assert!(
+                verify_sealed(&text, &keys.server, Some(exam_content)).is_err(),
+                "flipping character {at} went unnoticed"
+            );
+        }
+        // Another server's key.
+        let other = SealingKey::generate().unwrap();
+        assert!(matches!(
+            verify_sealed(&sealed, &other, None),
+            Err(ResultError::Seal(_))
+        ));
+
+        // Someone with the server key edits the document and seals it again: the
+        // signature fails; re-signed with another key it fails too.
+        let signed = keys
+            .server
+            .open(
+                &studyhall_signing::Sealed::from_json(&sealed).unwrap(),
+                "studyhall/result",
+                b"studyhall result v1",
+            )
+            .unwrap();
+        let token = String::from_utf8(signed.to_vec()).unwrap();
+        let payload = studyhall_signing::jws::peek_payload(&token).unwrap();
+        let document: studyhall_core::exam::result::ResultDocument =
+            serde_json::from_slice(&payload).unwrap();
+        let reseal = |document: &studyhall_core::exam::result::ResultDocument, key: &SigningKey| {
+            let token = studyhall_signing::jws::sign_compact(
+                key,
+                Some("studyhall-result+json"),
+                &serde_json::to_vec(document).unwrap(),
+            );
+            keys.server
+                .public_key()
+                .seal("studyhall/result", b"studyhall result v1", token.as_bytes())
+                .unwrap()
+                .to_json()
+        };
+        let mut better = document.clone();
+        better.grading.points = 4.0;
+        let forged = reseal(&better, &SigningKey::generate().unwrap());
+        assert!(matches!(
+            verify_sealed(&forged, &keys.server, None),
+            Err(ResultError::Signature(_))
+        ));
+
+        // Even with the device's own key: a log entry removed, a form changed, a score
+        // raised are each caught.
+        let mut no_focus_loss = document.clone();
+        no_focus_loss
+            .proctor_log
+            .entries
+            .retain(|e| e.kind != "focus_lost");
+        let err =
+            verify_sealed(&reseal(&no_focus_loss, &keys.device), &keys.server, None).unwrap_err();
+        assert!(matches!(err, ResultError::ProctorLog(_)), "{err}");
+
+        let mut other_items = document.clone();
+        other_items.form.sections[0].items.reverse();
+        let err = verify_sealed(
+            &reseal(&other_items, &keys.device),
+            &keys.server,
+            Some(exam_content),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ResultError::Form(_)), "{err}");
+
+        let mut raised = document.clone();
+        raised.grading.points = 4.0;
+        raised.grading.percent = 100.0;
+        raised.grading.outcome = Outcome::Pass;
+        let err = verify_sealed(
+            &reseal(&raised, &keys.device),
+            &keys.server,
+            Some(exam_content),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ResultError::Grading(_)), "{err}");
+        assert!(err.to_string().contains("3 of 4"), "{err}");
+
+        // Untouched, it verifies.
+        verify_sealed(
+            &reseal(&document, &keys.device),
+            &keys.server,
+            Some(exam_content),
+        )
+        .unwrap();
+    }
+}

@@ -77,3 +77,31 @@ BEFORE DELETE ON proctor_log
 BEGIN
     SELECT RAISE(ABORT, 'proctor log entries are never deleted');
 END;
+
+-- Results waiting for delivery: signed with the device key, sealed to the server. An
+-- entry is marked delivered only when a valid receipt is stored, and is never deleted
+-- before that.
+CREATE TABLE outbox (
+    result_id     TEXT PRIMARY KEY,                -- UUIDv7
+    session_id    TEXT NOT NULL UNIQUE REFERENCES exam_sessions (session_id),
+    receipt_code  TEXT NOT NULL,                   -- short code shown to the candidate
+    sealed        TEXT NOT NULL,                   -- the sealed envelope (JSON, one line)
+    created_at    TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    delivered_at  TEXT,
+    receipt       TEXT                             -- the server's signed receipt (compact JWS)
+) STRICT;
+
+CREATE TRIGGER outbox_keeps_undelivered_results
+BEFORE DELETE ON outbox
+WHEN OLD.receipt IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a result is kept until the server has receipted it');
+END;
+
+CREATE TRIGGER outbox_results_are_immutable
+BEFORE UPDATE OF result_id, session_id, sealed, receipt_code ON outbox
+BEGIN
+    SELECT RAISE(ABORT, 'a sealed result is never changed');
+END;

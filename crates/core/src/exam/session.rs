@@ -20,11 +20,13 @@ use uuid::Uuid;
 use super::blueprint::{Blueprint, CrashPolicy};
 use super::form::{Form, FormSeed, assemble};
 use super::log::{self, ChainHead, LogEntry, LogKind};
+use super::result::{self, RESULT_VERSION, ResultDocument, ResultLog, SealedResult, Timing};
 use crate::clock::Clock;
 use crate::content::{Question, Response};
 use crate::error::{Error, Result};
 use crate::storage::{self, Durability, SessionRow, Storage};
 use studyhall_signing::hash::Digest;
+use studyhall_signing::{SealingPublicKey, SigningKey};
 
 /// A wall-clock move larger than this, against the monotonic clock, is logged.
 pub const CLOCK_JUMP_TOLERANCE: Duration = Duration::from_secs(2);
@@ -111,6 +113,74 @@ pub struct SessionView {
     pub position: (u32, u32),
     pub answers: Vec<SavedAnswer>,
     pub flagged: Vec<String>,
+}
+
+/// What [`Sessions::finish`] needs besides the session.
+#[derive(Debug)]
+pub struct Finish<'a> {
+    /// The exam's item bank (with answer keys), to grade with.
+    pub bank: &'a [Question],
+    /// This installation's key, which signs the result.
+    pub device: &'a SigningKey,
+    /// The server's key, to which the result is sealed.
+    pub server: &'a SealingPublicKey,
+    pub app_build: &'a str,
+}
+
+/// A result in the outbox, as the candidate's summary needs it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FinishedResult {
+    pub result_id: String,
+    pub receipt_code: String,
+    /// The sealed envelope, as exported for an offline hand-in.
+    pub sealed: String,
+    pub session: SessionView,
+    /// The grading, when it was made in this process (the sealed copy is authoritative).
+    pub grading: Option<result::Grading>,
+}
+
+impl FinishedResult {
+    fn new(sealed: &SealedResult, document: ResultDocument, session: SessionView) -> Self {
+        FinishedResult {
+            result_id: sealed.result_id.clone(),
+            receipt_code: sealed.receipt_code.clone(),
+            sealed: sealed.sealed.to_json(),
+            session,
+            grading: Some(document.grading),
+        }
+    }
+
+    fn from_row(row: storage::OutboxRow, session: SessionView) -> Self {
+        FinishedResult {
+            result_id: row.result_id,
+            receipt_code: row.receipt_code,
+            sealed: row.sealed,
+            session,
+            grading: None,
+        }
+    }
+
+    /// Writes the sealed result into `folder` (a USB stick, for an offline hand-in) as
+    /// `<result id>.shresult`: written to a temporary file, flushed to disk, then renamed,
+    /// so the folder never holds a half-written result.
+    pub fn export_to(&self, folder: &std::path::Path) -> Result<std::path::PathBuf> {
+        use std::io::Write;
+        let target = folder.join(format!("{}.shresult", self.result_id));
+        let mut file = tempfile::NamedTempFile::new_in(folder)
+            .map_err(|e| Error::io("write a result into", folder, e))?;
+        file.write_all(self.sealed.as_bytes())
+            .and_then(|()| file.write_all(b"\n"))
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(|e| Error::io("write a result into", folder, e))?;
+        file.persist(&target)
+            .map_err(|e| Error::io("write", &target, e.error))?;
+        if let Ok(dir) = std::fs::File::open(folder) {
+            // Makes the rename itself durable; not every file system allows it.
+            let _ = dir.sync_all();
+        }
+        Ok(target)
+    }
 }
 
 /// What reopening a session after the app stopped found.
@@ -746,6 +816,74 @@ impl Sessions {
             answers,
             flagged: storage::flags(storage.reader(), session_id)?,
         })
+    }
+
+    /// A submitted session's result: graded, signed with the device key, sealed to the
+    /// server and stored in the outbox (durably), once. Asking again returns the same
+    /// result.
+    pub fn finish(
+        &self,
+        storage: &mut Storage,
+        clock: &dyn Clock,
+        session_id: &str,
+        finish: &Finish<'_>,
+    ) -> Result<FinishedResult> {
+        if let Some(row) = storage::outbox_for_session(storage.reader(), session_id)? {
+            return Ok(FinishedResult::from_row(
+                row,
+                self.view(storage, session_id)?,
+            ));
+        }
+        let loaded = Loaded::read(storage, session_id)?;
+        if loaded.state != SessionState::Submitted {
+            return Err(Error::InvalidInput(
+                "the exam must be submitted before its result is made".into(),
+            ));
+        }
+        let view = self.view(storage, session_id)?;
+        let grading = result::grade(
+            &view.form,
+            &view.answers,
+            finish.bank,
+            loaded.blueprint.cut_score_percent,
+        )?;
+        let (entries, head) = self.proctor_log(storage, session_id)?;
+        let row = &loaded.row;
+        let document = ResultDocument {
+            v: RESULT_VERSION,
+            result_id: Uuid::now_v7().to_string(),
+            session_id: row.session_id.clone(),
+            exam_id: row.exam_id.clone(),
+            exam_version: row.exam_version.clone(),
+            candidate_id: row.candidate_id.clone(),
+            device_kid: finish.device.key_id().to_string(),
+            device_key: finish.device.public_key(),
+            form: view.form.clone(),
+            grading,
+            timing: Timing {
+                created_at: row.created_at.clone(),
+                started_at: row.started_at.clone(),
+                submitted_at: row.submitted_at.clone(),
+                submit_reason: row.submit_reason.clone(),
+                used_ms: row.used_ms,
+                limit_ms: loaded.limit_ms(),
+                extra_time_percent: row.extra_time_percent,
+                extra_time_ms: row.extra_time_ms,
+            },
+            proctor_log: ResultLog { head, entries },
+            app_build: finish.app_build.to_owned(),
+        };
+        let sealed = result::sign_and_seal(&document, finish.device, finish.server)?;
+        let outbox = storage::OutboxRow {
+            result_id: sealed.result_id.clone(),
+            session_id: session_id.to_owned(),
+            receipt_code: sealed.receipt_code.clone(),
+            sealed: sealed.sealed.to_json(),
+            created_at: rfc3339(clock.now().to_utc()),
+            delivered_at: None,
+        };
+        storage.transact(Durability::Full, |tx| storage::insert_outbox(tx, &outbox))?;
+        Ok(FinishedResult::new(&sealed, document, view))
     }
 
     /// Sessions not yet submitted, newest first.

@@ -281,3 +281,48 @@ pub(crate) fn log_entries(conn: &Connection, session_id: &str) -> Result<Vec<Log
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// A result in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OutboxRow {
+    pub result_id: String,
+    pub session_id: String,
+    pub receipt_code: String,
+    pub sealed: String,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+}
+
+pub(crate) fn insert_outbox(tx: &Transaction<'_>, row: &OutboxRow) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (result_id, session_id, receipt_code, sealed, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        row.result_id,
+        row.session_id,
+        row.receipt_code,
+        row.sealed,
+        row.created_at
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn outbox_for_session(conn: &Connection, session_id: &str) -> Result<Option<OutboxRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT result_id, session_id, receipt_code, sealed, created_at, delivered_at
+             FROM outbox WHERE session_id = ?1",
+        )?
+        .query_row([session_id], |r| {
+            Ok(OutboxRow {
+                result_id: r.get(0)?,
+                session_id: r.get(1)?,
+                receipt_code: r.get(2)?,
+                sealed: r.get(3)?,
+                created_at: r.get(4)?,
+                delivered_at: r.get(5)?,
+            })
+        })
+        .optional()?)
+}

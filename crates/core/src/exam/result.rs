@@ -1,0 +1,344 @@
+//! Grading and the result document (DESIGN §4): every gradable item scored with QTI's
+//! `match_correct` / `map_response` semantics, scores per topic, pass or fail against the
+//! cut score; the document signed with the device key (compact JWS, EdDSA) and sealed to
+//! the server's key (HPKE: X25519, HKDF-SHA256, AES-256-GCM), ready for the outbox.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use studyhall_signing::{
+    PublicKey, Sealed, SealingKey, SealingPublicKey, SigningKey, TrustStore, jws,
+};
+
+use super::blueprint::Blueprint;
+use super::form::{Form, assemble};
+use super::log::{self, ChainHead, LogEntry};
+use super::session::SavedAnswer;
+use crate::content::{Question, Response, Score};
+use crate::error::{Error, Result};
+
+/// Version of the result document's JSON; a change is a new version, never an edit.
+pub const RESULT_VERSION: u32 = 1;
+/// The JWS `typ` of a signed result.
+pub const RESULT_TYP: &str = "studyhall-result+json";
+/// The sealed envelope's content type, and the associated data both sides supply.
+pub const SEALED_RESULT_TYP: &str = "studyhall/result";
+pub const SEALED_RESULT_AAD: &[u8] = b"studyhall result v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Items await a grader (essays): the outcome is known once they are graded.
+    Provisional,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ItemResult {
+    pub question_id: String,
+    pub topics: Vec<String>,
+    /// `None`: not answered.
+    pub response: Option<Response>,
+    pub saved_at: Option<String>,
+    /// `None`: awaits a grader.
+    pub score: Option<Score>,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TopicResult {
+    pub topic: String,
+    pub points: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Grading {
+    pub items: Vec<ItemResult>,
+    pub topics: Vec<TopicResult>,
+    /// Points scored over points possible, of the graded items.
+    pub points: f64,
+    pub max: f64,
+    /// 0–100, of all items' points (items awaiting a grader count as zero until graded).
+    pub percent: f64,
+    pub cut_score_percent: u8,
+    pub outcome: Outcome,
+}
+
+/// Scores the newest saved answer of every item on the form.
+pub fn grade(
+    form: &Form,
+    answers: &[SavedAnswer],
+    bank: &[Question],
+    cut_score_percent: u8,
+) -> Result<Grading> {
+    let latest: BTreeMap<&str, &SavedAnswer> = answers
+        .iter()
+        .map(|a| (a.question_id.as_str(), a))
+        .collect();
+    let mut items = Vec::new();
+    let mut topics: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for item in form.sections.iter().flat_map(|s| &s.items) {
+        let question = bank
+            .iter()
+            .find(|q| q.id == item.question_id)
+            .ok_or_else(|| Error::NotFound {
+                what: format!("question '{}' of the exam's item bank", item.question_id),
+            })?;
+        let answer = latest.get(question.id.as_str());
+        let max = f64::from(question.points);
+        let score = match answer {
+            Some(answer) => question
+                .score(&answer.response)
+                .unwrap_or(Score { points: 0.0, max }),
+            None => Score { points: 0.0, max },
+        };
+        for topic in &question.topics {
+            let entry = topics.entry(topic.clone()).or_default();
+            entry.0 += score.points;
+            entry.1 += max;
+        }
+        items.push(ItemResult {
+            question_id: question.id.clone(),
+            topics: question.topics.clone(),
+            response: answer.map(|a| a.response.clone()),
+            saved_at: answer.map(|a| a.saved_at.clone()),
+            score: Some(score),
+            max,
+        });
+    }
+    let pending = items.iter().any(|i| i.score.is_none());
+    let points: f64 = items.iter().filter_map(|i| i.score).map(|s| s.points).sum();
+    let max: f64 = items.iter().map(|i| i.max).sum();
+    let percent = if max > 0.0 {
+        (points / max * 100.0 * 100.0).round() / 100.0
+    } else {
+        0.0
+    };
+    let outcome = if pending {
+        Outcome::Provisional
+    } else if percent + 1e-9 >= f64::from(cut_score_percent) {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    };
+    Ok(Grading {
+        items,
+        topics: topics
+            .into_iter()
+            .map(|(topic, (points, max))| TopicResult { topic, points, max })
+            .collect(),
+        points,
+        max,
+        percent,
+        cut_score_percent,
+        outcome,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Timing {
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub submitted_at: Option<String>,
+    /// 'candidate', 'time_up' or 'proctor'.
+    pub submit_reason: Option<String>,
+    /// Exam time used (the candidate's active time).
+    pub used_ms: u64,
+    pub limit_ms: Option<u64>,
+    pub extra_time_percent: u32,
+    pub extra_time_ms: u64,
+}
+
+/// The proctor log as carried in a result: every entry, and the head that the signature
+/// covers, so that a verifier can check the chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultLog {
+    pub head: ChainHead,
+    pub entries: Vec<LogEntry>,
+}
+
+/// What the device signs and seals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultDocument {
+    pub v: u32,
+    pub result_id: String,
+    pub session_id: String,
+    pub exam_id: String,
+    pub exam_version: String,
+    pub candidate_id: String,
+    pub device_kid: String,
+    /// The device's public key (JWK), so the signature can be checked anywhere; whether
+    /// the device is enrolled is for the server to say.
+    pub device_key: PublicKey,
+    /// The form sat, with its seed: rebuildable from the exam pack.
+    pub form: Form,
+    pub grading: Grading,
+    pub timing: Timing,
+    pub proctor_log: ResultLog,
+    /// The build of Studyhall that produced the result.
+    pub app_build: String,
+}
+
+/// A result signed and sealed, ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct SealedResult {
+    pub result_id: String,
+    /// The signed document (compact JWS), kept for the candidate's own record.
+    pub signed: String,
+    pub sealed: Sealed,
+    /// A short code the candidate can note: the first characters of the signature hash.
+    pub receipt_code: String,
+}
+
+/// Signs `document` with the device key and seals it to the server.
+pub fn sign_and_seal(
+    document: &ResultDocument,
+    device: &SigningKey,
+    server: &SealingPublicKey,
+) -> Result<SealedResult> {
+    let payload = serde_json::to_vec(document)
+        .map_err(|e| Error::InvalidInput(format!("the result cannot be written: {e}")))?;
+    let signed = jws::sign_compact(device, Some(RESULT_TYP), &payload);
+    let sealed = server.seal(SEALED_RESULT_TYP, SEALED_RESULT_AAD, signed.as_bytes())?;
+    let digest = studyhall_signing::hash::sha256(signed.as_bytes()).to_hex();
+    let receipt_code = format!(
+        "{}-{}",
+        &digest[..4].to_uppercase(),
+        &digest[4..8].to_uppercase()
+    );
+    Ok(SealedResult {
+        result_id: document.result_id.clone(),
+        signed,
+        sealed,
+        receipt_code,
+    })
+}
+
+/// Why a result file does not verify. Each says which check failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultError {
+    #[error("the sealed result cannot be opened with this server key: {0}")]
+    Seal(studyhall_signing::SigningError),
+    #[error("the result inside is not a Studyhall result document: {0}")]
+    Document(String),
+    #[error("the result's signature does not verify: {0}")]
+    Signature(studyhall_signing::SigningError),
+    #[error("the proctor log in the result is broken: {0}")]
+    ProctorLog(log::ChainError),
+    #[error("the form in the result is not the one its seed draws from this exam: {0}")]
+    Form(String),
+    #[error("the scores in the result differ from a fresh grading of its answers: {0}")]
+    Grading(String),
+}
+
+/// The exam a result can be checked against: its blueprint and item bank.
+#[derive(Debug, Clone, Copy)]
+pub struct ExamContent<'a> {
+    pub exam_id: &'a str,
+    pub exam_version: &'a str,
+    pub blueprint: &'a Blueprint,
+    pub bank: &'a [Question],
+}
+
+/// Opens a sealed result with the server's key and checks it: the device's signature,
+/// the proctor log's chain against its signed head, and, given the exam, that the form is
+/// the one its seed draws and that regrading gives the same scores.
+pub fn verify_sealed(
+    sealed_json: &str,
+    server: &SealingKey,
+    exam: Option<ExamContent<'_>>,
+) -> Result<ResultDocument, ResultError> {
+    let sealed = Sealed::from_json(sealed_json.trim()).map_err(ResultError::Seal)?;
+    let signed = server
+        .open(&sealed, SEALED_RESULT_TYP, SEALED_RESULT_AAD)
+        .map_err(ResultError::Seal)?;
+    let token = std::str::from_utf8(&signed)
+        .map_err(|_| ResultError::Document("the signed result is not text".into()))?;
+    verify_signed(token, exam)
+}
+
+/// [`verify_sealed`] for a result that is already unsealed (a compact JWS).
+pub fn verify_signed(
+    token: &str,
+    exam: Option<ExamContent<'_>>,
+) -> Result<ResultDocument, ResultError> {
+    let payload = jws::peek_payload(token).map_err(ResultError::Signature)?;
+    let document: ResultDocument =
+        serde_json::from_slice(&payload).map_err(|e| ResultError::Document(e.to_string()))?;
+    if document.v != RESULT_VERSION {
+        return Err(ResultError::Document(format!(
+            "it is version {}, and this Studyhall reads version {RESULT_VERSION}; update Studyhall",
+            document.v
+        )));
+    }
+    let mut trust = TrustStore::new();
+    trust.insert(document.device_key.clone());
+    let verified = jws::verify_compact(token, &trust).map_err(ResultError::Signature)?;
+    if verified.kid.as_str() != document.device_kid || verified.typ.as_deref() != Some(RESULT_TYP) {
+        return Err(ResultError::Document(
+            "the signing key or type does not match what the document says".into(),
+        ));
+    }
+    log::verify_against(
+        &document.session_id,
+        &document.proctor_log.entries,
+        &document.proctor_log.head,
+    )
+    .map_err(ResultError::ProctorLog)?;
+    if let Some(exam) = exam {
+        if (exam.exam_id, exam.exam_version)
+            != (document.exam_id.as_str(), document.exam_version.as_str())
+        {
+            return Err(ResultError::Form(format!(
+                "the result is for {} {}, not {} {}",
+                document.exam_id, document.exam_version, exam.exam_id, exam.exam_version
+            )));
+        }
+        let rebuilt = assemble(exam.blueprint, exam.bank, &document.form.seed)
+            .map_err(|e| ResultError::Form(e.to_string()))?;
+        if rebuilt != document.form {
+            return Err(ResultError::Form(
+                "the items or their order differ from the seed's".into(),
+            ));
+        }
+        let answers: Vec<SavedAnswer> = document
+            .grading
+            .items
+            .iter()
+            .filter_map(|item| {
+                Some(SavedAnswer {
+                    question_id: item.question_id.clone(),
+                    response: item.response.clone()?,
+                    saved_at: item.saved_at.clone().unwrap_or_default(),
+                    seq: 0,
+                })
+            })
+            .collect();
+        let regraded = grade(
+            &document.form,
+            &answers,
+            exam.bank,
+            exam.blueprint.cut_score_percent,
+        )
+        .map_err(|e| ResultError::Grading(e.to_string()))?;
+        if regraded != document.grading {
+            return Err(ResultError::Grading(format!(
+                "{} of {} points and {:?} here, {} of {} and {:?} in the result",
+                regraded.points,
+                regraded.max,
+                regraded.outcome,
+                document.grading.points,
+                document.grading.max,
+                document.grading.outcome
+            )));
+        }
+    }
+    Ok(document)
+}
