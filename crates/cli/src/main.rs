@@ -3,6 +3,7 @@
 //! codes for scripts (0 success, 1 failure, 2 usage).
 
 mod progress;
+mod results;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use studyhall_core::pack::{self, PackLimits};
 use studyhall_core::{ImportOutcome, Studyhall};
-use studyhall_signing::{PublicKey, SigningKey, TrustStore};
+use studyhall_signing::{PublicKey, SealingKey, SigningKey, TrustStore};
 
 use progress::Bar;
 
@@ -20,7 +21,7 @@ use progress::Bar;
 #[command(
     name = "studyhall-cli",
     version,
-    about = "Author, sign, check and install Studyhall content."
+    about = "Author, sign, check and install Studyhall content; check exam results."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,11 +36,35 @@ enum Command {
     /// Build, check and install content packs.
     #[command(subcommand)]
     Pack(PackCommand),
+    /// Check exam results.
+    #[command(subcommand)]
+    Results(ResultsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ResultsCommand {
+    /// Open a sealed result (.shresult) with the server's key and check its signature and
+    /// proctor log; prints a readable report. Exit 0 when it verifies.
+    Verify {
+        file: PathBuf,
+        /// The server's private sealing key (from `keys new --kind sealing`).
+        #[arg(long)]
+        server_key: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum KeyKind {
+    /// Ed25519, for signing packs, results and receipts.
+    Signing,
+    /// X25519, for receiving sealed results and exam key requests (a server's).
+    Sealing,
 }
 
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
-    /// Create an Ed25519 key pair: NAME.key (private, PKCS#8 PEM, mode 0600) and NAME.pub.jwk.
+    /// Create a key pair: NAME.key (private, mode 0600) and NAME.pub.jwk (public). Signing
+    /// keys are Ed25519 (PKCS#8 PEM); sealing keys are X25519 (OKP JWK).
     New {
         /// Folder to write the two files into (created if missing).
         #[arg(long)]
@@ -47,6 +72,8 @@ enum KeysCommand {
         /// Base name of the files.
         #[arg(long)]
         name: String,
+        #[arg(long, value_enum, default_value_t = KeyKind::Signing)]
+        kind: KeyKind,
     },
 }
 
@@ -105,7 +132,10 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Keys(KeysCommand::New { out, name }) => keys_new(&out, &name),
+        Command::Keys(KeysCommand::New { out, name, kind }) => keys_new(&out, &name, kind),
+        Command::Results(ResultsCommand::Verify { file, server_key }) => {
+            results::verify(&file, &server_key)
+        }
         Command::Pack(PackCommand::Build { source, key, out }) => {
             let key = load_key(&key)?;
             build_once(&source, &key, &out)
@@ -124,12 +154,11 @@ fn run(command: Command) -> Result<()> {
     }
 }
 
-fn keys_new(out: &Path, name: &str) -> Result<()> {
+fn keys_new(out: &Path, name: &str, kind: KeyKind) -> Result<()> {
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         bail!("--name must be a plain file name such as 'publisher'");
     }
     std::fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
-    let key = SigningKey::generate()?;
     let private = out.join(format!("{name}.key"));
     let public = out.join(format!("{name}.pub.jwk"));
     if public.exists() {
@@ -138,9 +167,21 @@ fn keys_new(out: &Path, name: &str) -> Result<()> {
             public.display()
         );
     }
-    key.write_file(&private)?;
-    key.public_key().write_jwk_file(&public)?;
-    println!("Created key {}", key.key_id());
+    let key_id = match kind {
+        KeyKind::Signing => {
+            let key = SigningKey::generate()?;
+            key.write_file(&private)?;
+            key.public_key().write_jwk_file(&public)?;
+            key.key_id().to_string()
+        }
+        KeyKind::Sealing => {
+            let key = SealingKey::generate()?;
+            key.write_file(&private)?;
+            key.public_key().write_jwk_file(&public)?;
+            key.key_id().to_string()
+        }
+    };
+    println!("Created key {key_id}");
     println!(
         "  private: {} (keep it secret; mode 0600)",
         private.display()

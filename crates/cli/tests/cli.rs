@@ -285,3 +285,149 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn results_verify_reports_a_sealed_result_and_refuses_a_damaged_one() {
+    use studyhall_core::clock::SystemClock;
+    use studyhall_core::content::{Question, QuestionBody, Response};
+    use studyhall_core::exam::blueprint::{Blueprint, Draw, Section};
+    use studyhall_core::exam::log::LogKind;
+    use studyhall_core::exam::session::{Finish, NewSession, Sessions};
+    use studyhall_core::storage::Storage;
+    use studyhall_signing::{SealingKey, SigningKey};
+
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let out = cli(&[
+        "keys",
+        "new",
+        "--out",
+        p(&keys),
+        "--name",
+        "server",
+        "--kind",
+        "sealing",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let server = SealingKey::read_file(&keys.join("server.key")).unwrap();
+
+    // A short exam, sat and submitted: two items, one answered right.
+    let bank: Vec<Question> = ["q1", "q2"]
+        .iter()
+        .map(|id| Question {
+            id: (*id).into(),
+            topics: vec!["consensus".into()],
+            prompt: "?".into(),
+            explanation: String::new(),
+            points: 1,
+            body: QuestionBody::TrueFalse { correct: true },
+        })
+        .collect();
+    let blueprint = Blueprint {
+        time_limit_minutes: Some(30),
+        cut_score_percent: 50,
+        attempts_allowed: 1,
+        shuffle_items: false,
+        shuffle_options: false,
+        feedback: Default::default(),
+        crash_policy: Default::default(),
+        reboot_limit_minutes: 15,
+        sections: vec![Section {
+            id: "all".into(),
+            title: "All".into(),
+            draws: vec![Draw {
+                topic: "consensus".into(),
+                count: 2,
+            }],
+        }],
+    };
+    let mut storage = Storage::open(&dir.path().join("studyhall.db")).unwrap();
+    let mut sessions = Sessions::default();
+    let clock = SystemClock;
+    let session = sessions
+        .create(
+            &mut storage,
+            &clock,
+            &NewSession {
+                exam_id: "practice",
+                exam_version: "1.0.0",
+                candidate_id: "cand-42",
+                blueprint: &blueprint,
+                bank: &bank,
+                extra_time_percent: 0,
+            },
+        )
+        .unwrap()
+        .session_id;
+    sessions
+        .start(&mut storage, &clock, &session, serde_json::json!({}))
+        .unwrap();
+    sessions
+        .record_answer(
+            &mut storage,
+            &clock,
+            &session,
+            "q1",
+            &Response::TrueFalse { value: true },
+        )
+        .unwrap();
+    sessions
+        .log_event(
+            &mut storage,
+            &clock,
+            &session,
+            LogKind::FocusLost,
+            serde_json::json!({}),
+        )
+        .unwrap();
+    sessions
+        .submit(&mut storage, &clock, &session, "candidate")
+        .unwrap();
+    let device = SigningKey::generate().unwrap();
+    let finished = sessions
+        .finish(
+            &mut storage,
+            &clock,
+            &session,
+            &Finish {
+                bank: &bank,
+                device: &device,
+                server: &server.public_key(),
+                app_build: "cli-test",
+            },
+        )
+        .unwrap();
+    let file = finished.export_to(dir.path()).unwrap();
+
+    let out = cli(&[
+        "results",
+        "verify",
+        p(&file),
+        "--server-key",
+        p(&keys.join("server.key")),
+    ]);
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("candidate:  cand-42"), "{report}");
+    assert!(
+        report.contains("1 of 2 points, 50% (cut score 50%): Pass"),
+        "{report}"
+    );
+    assert!(report.contains("focus_lost"), "{report}");
+    assert!(report.contains("proctor log chain intact"), "{report}");
+
+    // One changed character: refused, with the reason.
+    let mut damaged = std::fs::read_to_string(&file).unwrap().into_bytes();
+    let at = damaged.len() / 2;
+    damaged[at] = if damaged[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&file, damaged).unwrap();
+    let out = cli(&[
+        "results",
+        "verify",
+        p(&file),
+        "--server-key",
+        p(&keys.join("server.key")),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("does not verify"), "{}", text(&out));
+}
