@@ -192,6 +192,8 @@ fn the_video_lesson_plays_and_seeks_to_a_chapter() {
             "the video lesson",
         )
         .await;
+        app.screenshot("video-lesson").await;
+        app.check_accessibility("video lesson").await;
         wait_for_video(&app, "video.readyState >= 1", "the video's metadata loaded").await;
         let duration = app
             .eval("return document.querySelector('video').duration;", vec![])
@@ -244,8 +246,7 @@ fn the_video_lesson_plays_and_seeks_to_a_chapter() {
         .await;
         app.eval("document.querySelector('video').pause();", vec![])
             .await;
-        app.screenshot("video").await;
-        app.check_accessibility("video lesson").await;
+        app.screenshot("video-seeked").await;
     });
 }
 
@@ -285,6 +286,15 @@ fn a_quiz_answer_gets_feedback_and_counts_in_progress_and_streak() {
 
         app.wait_for(Locator::Css(".course-grid li"), "the library")
             .await;
+        app.go("/progress").await;
+        app.wait_for(
+            Locator::XPath(
+                "//div[contains(@class,'stat')][.//p[normalize-space()='Studied today']]\
+                 /p[normalize-space()='Not yet']",
+            ),
+            "a new learner's progress (not studied today)",
+        )
+        .await;
         app.go(&format!("/course/{SAMPLE}/lesson/quiz-foundations"))
             .await;
         // Option "a" of the first question, `cb-double-booking`, is the correct one.
