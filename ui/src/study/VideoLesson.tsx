@@ -48,6 +48,7 @@ export function VideoLesson({
   const { t } = useTranslation("study");
   const player = useRef<HTMLVideoElement>(null);
   const [time, setTime] = useState(0);
+  const source = useVideoSource(mediaUrl(packId, video.path));
 
   const seek = (seconds: number) => {
     const element = player.current;
@@ -80,7 +81,8 @@ export function VideoLesson({
           controls
           preload="metadata"
           aria-label={title}
-          src={mediaUrl(packId, video.path)}
+          src={source.url}
+          onError={(event) => source.onError(event.currentTarget.error)}
           onTimeUpdate={(event) => setTime(event.currentTarget.currentTime)}
           onSeeked={(event) => setTime(event.currentTarget.currentTime)}
         >
@@ -88,6 +90,11 @@ export function VideoLesson({
           <p>{t("video.unsupported")}</p>
         </video>
       </div>
+      {source.failed && (
+        <p className="video-lesson__failed" role="status">
+          {t("video.failed")}
+        </p>
+      )}
       <div className="video-lesson__panels">
         {video.chapters.length > 0 && (
           <nav className="chapters" aria-labelledby="chapters-heading">
@@ -116,6 +123,48 @@ export function VideoLesson({
       </div>
     </section>
   );
+}
+
+/**
+ * Where the player reads the video from. The shell serves it on its `media:` scheme, with
+ * Range support. WebKitGTK's GStreamer player refuses such a scheme outright
+ * (MEDIA_ERR_SRC_NOT_SUPPORTED before any request), so then the file is fetched once and
+ * played from memory as a blob. If that fails too, `failed` says so.
+ */
+function useVideoSource(mediaSrc: string): {
+  url: string;
+  failed: boolean;
+  onError: (error: MediaError | null) => void;
+} {
+  const [state, setState] = useState<{ url: string; blob: boolean; failed: boolean }>({
+    url: mediaSrc,
+    blob: false,
+    failed: false,
+  });
+
+  useEffect(() => {
+    if (!state.blob) return;
+    const url = state.url;
+    return () => URL.revokeObjectURL(url);
+  }, [state.url, state.blob]);
+
+  const onError = (error: MediaError | null) => {
+    if (state.blob || state.failed || error?.code !== MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED) {
+      setState((previous) => ({ ...previous, failed: true }));
+      return;
+    }
+    fetch(state.url)
+      .then((response) => {
+        if (!response.ok) throw new Error(`media answered ${response.status}`);
+        return response.blob();
+      })
+      .then(
+        (blob) => setState({ url: URL.createObjectURL(blob), blob: true, failed: false }),
+        () => setState((previous) => ({ ...previous, failed: true })),
+      );
+  };
+
+  return { url: state.url, failed: state.failed, onError };
 }
 
 /**
