@@ -1,7 +1,7 @@
-// A video lesson: the player (served by the shell's `media` protocol, which supports
-// Range requests, so seeking works), captions, chapters that seek, and a transcript
-// that follows the video, can be filtered, and seeks to any cue. The transcript is one
-// tab stop; the arrow keys move between its lines.
+// A video lesson: the player (served by the shell's `media` protocol, or from memory
+// where the webview will not read that protocol), captions, chapters that seek, and a
+// transcript that follows the video, can be filtered, and seeks to any cue. The
+// transcript is one tab stop; the arrow keys move between its lines.
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import { announce } from "../app/announce.ts";
