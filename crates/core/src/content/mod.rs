@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use lesson::{Chapter, Lesson, LessonDetails, LessonKind};
 pub use plain::plain_text;
+pub(crate) use question::load_all as load_questions;
 pub use question::{Choice, MatchPair, Question, QuestionBody};
 pub use scoring::{MismatchedResponse, Response, Score};
 pub use transcript::{Cue, transcript_cues, transcript_text};
@@ -90,6 +91,7 @@ impl SourceFiles for MemoryFiles {
 /// Files whose text the course model reads: the rest (media) is only checked to exist.
 pub fn is_course_text(path: &str) -> bool {
     path == COURSE_FILE
+        || path == crate::exam::pack::EXAM_FILE
         || (path.starts_with("lessons/") && path.ends_with(".md"))
         || (path.starts_with("questions/") && path.ends_with(".toml"))
         || path.ends_with(".vtt")

@@ -113,7 +113,7 @@ struct QuestionToml {
     distractors: Option<Vec<String>>,
 }
 
-pub(super) fn load_all(
+pub(crate) fn load_all(
     files: &impl SourceFiles,
     topics: &HashSet<&str>,
 ) -> Result<Vec<Question>, ContentError> {

@@ -5,5 +5,6 @@
 pub mod blueprint;
 pub mod form;
 pub mod log;
+pub mod pack;
 pub mod result;
 pub mod session;
