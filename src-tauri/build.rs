@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "preferences",
     "set_preferences",
     "library_interactive",
+    "video_url",
 ];
 
 fn main() {

@@ -37,6 +37,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::preferences,
             commands::set_preferences,
             commands::library_interactive,
+            commands::video_url,
         ])
         .events(collect_events![
             events::ImportProgress,

@@ -15,6 +15,7 @@ use tauri::{AppHandle, State};
 use crate::error::IpcError;
 use crate::events::ImportSource;
 use crate::state::AppState;
+use crate::stream::StreamServer;
 use crate::{import, inbox};
 
 type Answer<T> = Result<T, IpcError>;
@@ -210,6 +211,17 @@ pub async fn set_preferences(state: State<'_, AppState>, preferences: Preference
     state.with_studyhall(|studyhall| studyhall.set_preferences(&preferences))?;
     inbox::folder_changed(&state);
     Ok(())
+}
+
+/// Where the video player reads a pack file: a loopback HTTP URL (see `stream`).
+#[tauri::command]
+#[specta::specta]
+pub async fn video_url(
+    server: State<'_, StreamServer>,
+    pack_id: String,
+    path: String,
+) -> Answer<String> {
+    Ok(server.url(&pack_id, &path))
 }
 
 /// The UI shows an interactive library: logs the time since the process started, which

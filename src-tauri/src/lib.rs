@@ -12,6 +12,7 @@ mod media;
 mod profile;
 mod startup;
 mod state;
+mod stream;
 
 use tauri::Manager;
 
@@ -40,6 +41,9 @@ pub fn run() {
             let profile_dir = profile::resolve(app.handle())?;
             app.manage(state::AppState::open(&profile_dir));
             inbox::start(app.handle().clone());
+            if let Some(server) = stream::StreamServer::start(app.handle()) {
+                app.manage(server);
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

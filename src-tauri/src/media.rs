@@ -2,6 +2,9 @@
 //! to the webview, with HTTP Range support so that video seeking works. A URL names the
 //! pack and the file inside it: `media://localhost/<pack id>%2F<path>` (the UI builds it
 //! with `convertFileSrc`).
+//!
+//! WebKitGTK's video player (GStreamer) does not read custom schemes, so videos are served
+//! over loopback HTTP instead, by [`crate::stream`], with the same range handling.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -56,7 +59,7 @@ fn serve(state: &AppState, request: &Request<Vec<u8>>) -> Result<Response<Vec<u8
 }
 
 /// `/dwcp-fundamentals%2Fmedia%2Fclip.webm` → ("dwcp-fundamentals", "media/clip.webm").
-fn pack_and_path(uri_path: &str) -> Option<(String, String)> {
+pub(crate) fn pack_and_path(uri_path: &str) -> Option<(String, String)> {
     let decoded = percent_decode_str(uri_path.trim_start_matches('/'))
         .decode_utf8()
         .ok()?;
@@ -67,13 +70,18 @@ fn pack_and_path(uri_path: &str) -> Option<(String, String)> {
 /// The first range of a `Range: bytes=…` header, clamped to [`MAX_CHUNK`] bytes; `None`
 /// when it cannot be satisfied.
 fn byte_range(header: &str, length: u64) -> Option<RangeInclusive<u64>> {
+    let (start, end) = requested_range(header, length)?.into_inner();
+    Some(start..=end.min(start.saturating_add(MAX_CHUNK - 1)))
+}
+
+/// The first range of a `Range: bytes=…` header as asked; `None` when it cannot be
+/// satisfied.
+pub(crate) fn requested_range(header: &str, length: u64) -> Option<RangeInclusive<u64>> {
     let ranges = http_range_header::parse_range_header(header)
         .ok()?
         .validate(length)
         .ok()?;
-    let first = ranges.into_iter().next()?;
-    let (start, end) = first.into_inner();
-    Some(start..=end.min(start.saturating_add(MAX_CHUNK - 1)))
+    ranges.into_iter().next()
 }
 
 fn respond(

@@ -50,6 +50,8 @@ export const commands = {
 	 *  the start-up benchmark reads.
 	 */
 	libraryInteractive: () => __TAURI_INVOKE<void>("library_interactive"),
+	/**  Where the video player reads a pack file: a loopback HTTP URL (see `stream`). */
+	videoUrl: (packId: string, path: string) => typedError<string, IpcError>(__TAURI_INVOKE("video_url", { packId, path })),
 };
 
 /** Events */

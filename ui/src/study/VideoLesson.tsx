@@ -1,11 +1,10 @@
-// A video lesson: the player (served by the shell's `media` protocol, or from memory
-// where the webview will not read that protocol), captions, chapters that seek, and a
+// A video lesson: the player (streamed by the shell over loopback HTTP), captions, chapters that seek, and a
 // transcript that follows the video, can be filtered, and seeks to any cue. The
 // transcript is one tab stop; the arrow keys move between its lines.
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import { announce } from "../app/announce.ts";
-import type { VideoView } from "../bindings.ts";
+import { commands, type VideoView } from "../bindings.ts";
 import { normalize } from "./find.ts";
 import { mediaUrl } from "./markdown.ts";
 import { clock, scrollBehavior } from "./parts.tsx";
@@ -48,7 +47,7 @@ export function VideoLesson({
   const { t } = useTranslation("study");
   const player = useRef<HTMLVideoElement>(null);
   const [time, setTime] = useState(0);
-  const source = useVideoSource(mediaUrl(packId, video.path));
+  const source = useVideoSource(packId, video.path);
 
   const seek = (seconds: number) => {
     const element = player.current;
@@ -81,8 +80,8 @@ export function VideoLesson({
           controls
           preload="metadata"
           aria-label={title}
-          src={source.url}
-          onError={(event) => source.onError(event.currentTarget.error)}
+          src={source.url ?? undefined}
+          onError={source.onError}
           onTimeUpdate={(event) => setTime(event.currentTarget.currentTime)}
           onSeeked={(event) => setTime(event.currentTarget.currentTime)}
         >
@@ -126,44 +125,36 @@ export function VideoLesson({
 }
 
 /**
- * Where the player reads the video from. The shell serves it on its `media:` scheme, with
- * Range support. WebKitGTK's GStreamer player refuses such a scheme outright
- * (MEDIA_ERR_SRC_NOT_SUPPORTED before any request), so then the file is fetched once and
- * played from memory as a blob. If that fails too, `failed` says so.
+ * Where the player reads the video from: the shell's loopback HTTP stream (WebKitGTK's
+ * GStreamer player reads http, with Range requests for seeking, but not custom schemes).
+ * `failed` is set when the shell has no URL for it or the player cannot read it.
  */
-function useVideoSource(mediaSrc: string): {
-  url: string;
+function useVideoSource(
+  packId: string,
+  path: string,
+): {
+  url: string | null;
   failed: boolean;
-  onError: (error: MediaError | null) => void;
+  onError: () => void;
 } {
-  const [state, setState] = useState<{ url: string; blob: boolean; failed: boolean }>({
-    url: mediaSrc,
-    blob: false,
-    failed: false,
-  });
+  const [state, setState] = useState<{ url: string | null; failed: boolean }>({ url: null, failed: false });
 
   useEffect(() => {
-    if (!state.blob) return;
-    const url = state.url;
-    return () => URL.revokeObjectURL(url);
-  }, [state.url, state.blob]);
+    let current = true;
+    setState({ url: null, failed: false });
+    commands.videoUrl(packId, path).then(
+      (result) => {
+        if (!current) return;
+        setState(result.status === "ok" ? { url: result.data, failed: false } : { url: null, failed: true });
+      },
+      () => current && setState({ url: null, failed: true }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [packId, path]);
 
-  const onError = (error: MediaError | null) => {
-    if (state.blob || state.failed || error?.code !== MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED) {
-      setState((previous) => ({ ...previous, failed: true }));
-      return;
-    }
-    fetch(state.url)
-      .then((response) => {
-        if (!response.ok) throw new Error(`media answered ${response.status}`);
-        return response.blob();
-      })
-      .then(
-        (blob) => setState({ url: URL.createObjectURL(blob), blob: true, failed: false }),
-        () => setState((previous) => ({ ...previous, failed: true })),
-      );
-  };
-
+  const onError = () => setState((previous) => ({ ...previous, failed: true }));
   return { url: state.url, failed: state.failed, onError };
 }
 
