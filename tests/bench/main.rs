@@ -5,6 +5,7 @@
 //!
 //! ```sh
 //! cargo run --release -p studyhall-tests --bin studyhall-bench -- all
+//! cargo run --release -p studyhall-tests --bin studyhall-bench -- answer-save
 //! ```
 //!
 //! The app's own budgets (`app-startup`, `app-memory`) run its release build under a
@@ -16,6 +17,7 @@
 //! cargo run --release -p studyhall-tests --bin studyhall-bench -- app-memory
 //! ```
 
+mod answers;
 mod app;
 mod authoring;
 mod corpus;
@@ -27,6 +29,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use answers::AnswerArgs;
 use app::{MemoryArgs, StartupArgs};
 use import::ImportArgs;
 use report::Verdict;
@@ -48,6 +51,8 @@ enum Command {
     Import(ImportArgs),
     /// Search latency over a library of 100k lessons.
     Search(SearchArgs),
+    /// Exam answer-save latency against the disk's raw fsync latency.
+    AnswerSave(AnswerArgs),
     /// The release app's cold start until its library is interactive, under Xvfb.
     AppStartup(StartupArgs),
     /// The release app's memory (PSS of its whole process tree) with the sample course open.
@@ -66,6 +71,7 @@ fn main() -> anyhow::Result<ExitCode> {
     let verdicts: Vec<Verdict> = match &cli.command {
         Command::Import(args) => vec![import::run(args, cli.seed)?],
         Command::Search(args) => vec![search::run(args, cli.seed)?],
+        Command::AnswerSave(args) => vec![answers::run(args)?],
         Command::AppStartup(args) => vec![app::startup(args)?],
         Command::AppMemory(args) => vec![app::memory(args)?],
         Command::All { import, search } => vec![
