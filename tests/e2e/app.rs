@@ -16,6 +16,10 @@ use super::{artifacts_dir, axe, proc_tree};
 /// machine is slow, and a wait ends as soon as the thing is there.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// How long one attempt to open a session (start the app) may take, and how many.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+const SESSION_ATTEMPTS: u32 = 3;
+
 /// A running Studyhall window with a WebDriver session on it. Dropping it kills the app,
 /// the driver, the bus and the display.
 #[derive(Debug)]
@@ -91,17 +95,32 @@ impl App {
             "tauri:options".into(),
             json!({ "application": self.binary }),
         );
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.driver.url())
-            .await
-            .unwrap_or_else(|error| {
+        // tauri-driver accepts connections before WebKitWebDriver behind it does, and a
+        // start can stall on a loaded machine: try again, from a clean slate, a few times.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(capabilities.clone());
+            let url = self.driver.url();
+            let connecting = builder.connect(&url);
+            let error = match tokio::time::timeout(SESSION_TIMEOUT, connecting).await {
+                Ok(Ok(client)) => break client,
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => format!("no answer within {SESSION_TIMEOUT:?}"),
+            };
+            if attempt == SESSION_ATTEMPTS {
                 panic!(
-                    "could not open a WebDriver session on {}: {error}\n--- driver and app log ---\n{}",
+                    "could not open a WebDriver session on {} ({attempt} attempts): {error}\n\
+                     --- driver and app log ---\n{}",
                     self.binary.display(),
                     self.driver.log_text()
-                )
-            });
+                );
+            }
+            eprintln!("e2e: opening a session failed ({error}); trying again");
+            self.kill_app().await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
         client
             .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                 Some(Duration::from_secs(120)),
@@ -111,6 +130,18 @@ impl App {
             .await
             .unwrap();
         self.client = Some(client);
+    }
+
+    /// Kills an app left over from a failed session start, so the next start is not
+    /// handed over to it by the single-instance plugin.
+    async fn kill_app(&self) {
+        while let Some(pid) = self.app_pid() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Closes the window like a person quitting, waits for the app to exit, and opens it
