@@ -25,7 +25,8 @@ pub struct SearchHit {
     /// The lesson to open for this hit: the lesson itself, or for a question the first
     /// quiz (in course order) that asks it, if any.
     pub lesson_id: Option<String>,
-    /// Lesson title (for a question: the title of the first quiz that asks it, if any).
+    /// Lesson title (for a question: the title of the first quiz that asks it, or else the
+    /// start of its prompt).
     pub title: String,
     /// A short passage around the match; matched words are wrapped in `\u{2}` … `\u{3}`
     /// (start and end of text) so the UI can highlight them without parsing HTML.
@@ -54,26 +55,53 @@ pub(crate) fn fts_query(input: &str) -> Option<String> {
     Some(query)
 }
 
+/// A title for a hit: a question outside every quiz is named by its prompt, cut at a
+/// word boundary.
+fn short_title(title: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let plain = crate::content::plain_text(title).replace('\n', " ");
+    if plain.chars().count() <= MAX_CHARS {
+        return plain;
+    }
+    let cut: String = plain.chars().take(MAX_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
 pub(crate) fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
     let Some(query) = fts_query(input) else {
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT s.kind, s.pack_id, s.item_id, coalesce(l.lesson_id, q.lesson_id),
-                coalesce(l.title, q.title, ''),
-                snippet(search_index, 1, char(2), char(3), '…', 16)
-         FROM search_index s
-         LEFT JOIN lessons l ON s.kind = 'lesson' AND l.pack_id = s.pack_id AND l.lesson_id = s.item_id
-         LEFT JOIN lessons q ON s.kind = 'question' AND q.pack_id = s.pack_id AND q.lesson_id = (
-             SELECT ql.lesson_id
-             FROM lessons ql JOIN modules m ON m.pack_id = ql.pack_id AND m.module_id = ql.module_id
-             WHERE ql.pack_id = s.pack_id AND ql.kind = 'quiz'
-               AND EXISTS (SELECT 1 FROM json_each(ql.details, '$.questions') j
-                           WHERE j.value = s.item_id)
-             ORDER BY m.position, ql.position LIMIT 1)
-         WHERE search_index MATCH ?1
-         ORDER BY bm25(search_index, 8.0, 1.0)
-         LIMIT ?2",
+        // The best `limit` matches first; titles and quiz lessons are looked up for
+        // those rows only, not for every match.
+        "WITH hits AS (
+             SELECT kind, pack_id, item_id,
+                    snippet(search_index, 1, char(2), char(3), '…', 16) AS snippet,
+                    bm25(search_index, 8.0, 1.0) AS score
+             FROM search_index
+             WHERE search_index MATCH ?1
+             ORDER BY score
+             LIMIT ?2
+         ),
+         placed AS (
+             SELECT h.*, CASE h.kind WHEN 'lesson' THEN h.item_id ELSE (
+                 SELECT ql.lesson_id
+                 FROM lessons ql JOIN modules m ON m.pack_id = ql.pack_id AND m.module_id = ql.module_id
+                 WHERE ql.pack_id = h.pack_id AND ql.kind = 'quiz'
+                   AND EXISTS (SELECT 1 FROM json_each(ql.details, '$.questions') j
+                               WHERE j.value = h.item_id)
+                 ORDER BY m.position, ql.position LIMIT 1) END AS lesson_id
+             FROM hits h
+         )
+         SELECT p.kind, p.pack_id, p.item_id, p.lesson_id,
+                coalesce(l.title,
+                         (SELECT q.prompt FROM questions q
+                          WHERE q.pack_id = p.pack_id AND q.question_id = p.item_id), ''),
+                p.snippet
+         FROM placed p
+         LEFT JOIN lessons l ON l.pack_id = p.pack_id AND l.lesson_id = p.lesson_id
+         ORDER BY p.score",
     )?;
     let rows = stmt.query_map(params![query, limit as i64], |r| {
         let kind: String = r.get(0)?;
@@ -87,7 +115,7 @@ pub(crate) fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec
             pack_id: r.get(1)?,
             item_id: r.get(2)?,
             lesson_id: r.get(3)?,
-            title: r.get(4)?,
+            title: short_title(&r.get::<_, String>(4)?),
             passage: snippet
                 .replace([HIGHLIGHT_START, HIGHLIGHT_END], "")
                 .trim_matches('…')
@@ -113,5 +141,18 @@ mod tests {
             Some("\"quorum\" \"or\" \"x\" \"y\"*")
         );
         assert_eq!(fts_query("  ...  "), None);
+    }
+
+    #[test]
+    fn long_prompts_become_short_titles() {
+        assert_eq!(short_title("Check yourself"), "Check yourself");
+        let prompt = "With **N = 5** replicas and a write quorum of three, which read quorum \
+                      guarantees that a read sees the latest committed write?";
+        let title = short_title(prompt);
+        assert!(title.starts_with("With N = 5 replicas"), "{title}");
+        assert!(
+            title.ends_with('…') && title.chars().count() <= 81,
+            "{title}"
+        );
     }
 }
