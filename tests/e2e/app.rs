@@ -148,7 +148,13 @@ impl App {
     /// again on the same profile.
     pub async fn restart(&mut self) {
         if let Some(client) = self.client.take() {
-            client.close().await.unwrap();
+            match tokio::time::timeout(WAIT, client.close()).await {
+                Ok(closed) => closed.unwrap(),
+                Err(_) => {
+                    eprintln!("e2e: the session did not close within {WAIT:?}; killing the app");
+                    self.kill_app().await;
+                }
+            }
         }
         let started = Instant::now();
         while self.app_pid().is_some() {

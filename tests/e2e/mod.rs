@@ -79,8 +79,15 @@ pub fn run_serially<F: Future<Output = ()>>(flow: F) {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(flow);
+        .block_on(async {
+            if tokio::time::timeout(FLOW_TIMEOUT, flow).await.is_err() {
+                panic!("the flow did not finish within {FLOW_TIMEOUT:?}");
+            }
+        });
 }
+
+/// A flow that takes longer is stuck (every wait inside it is bounded by [`WAIT`]).
+const FLOW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
 
 /// A learner's profile in a temp folder that trusts a fresh publisher, with the sample
 /// course built as a pack by that publisher.

@@ -6,6 +6,7 @@
 //! Needs the app built first (`cargo xtask test` does it); fails, never skips, without it.
 
 use fantoccini::Locator;
+use studyhall_core::SearchHitKind;
 use studyhall_tests::e2e::{App, Profile, run_serially};
 
 #[test]
@@ -363,12 +364,9 @@ fn search_lands_on_the_highlighted_passage() {
             .search(query, 20)
             .unwrap()
             .into_iter()
-            .find(|hit| hit.lesson_id.as_deref() == Some(hit.item_id.as_str()))
+            .find(|hit| hit.kind == SearchHitKind::Lesson)
             .expect("the sample course has a lesson about leader election");
-        let lesson = profile
-            .open()
-            .lesson(SAMPLE, hit.lesson_id.as_deref().unwrap())
-            .unwrap();
+        let lesson = profile.open().lesson(SAMPLE, &hit.item_id).unwrap();
         let app = App::launch("search", &profile.path()).await;
 
         app.wait_for(Locator::Css(".course-grid li"), "the library")
