@@ -301,7 +301,10 @@ export type SearchHit = {
 	 *  quiz (in course order) that asks it, if any.
 	 */
 	lesson_id: string | null,
-	/**  Lesson title (for a question: the title of the first quiz that asks it, if any). */
+	/**
+	 *  Lesson title (for a question: the title of the first quiz that asks it, or else the
+	 *  start of its prompt).
+	 */
 	title: string,
 	/**
 	 *  A short passage around the match; matched words are wrapped in `\u{2}` … `\u{3}`

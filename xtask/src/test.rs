@@ -128,7 +128,7 @@ fn cargo_test(workspace: &Workspace, counts: &mut TestCounts) -> Result<()> {
     process::run_reading_stdout(
         workspace
             .cargo()
-            .args(["test", "--workspace"])
+            .args(["test", "--workspace", "--no-fail-fast"])
             .env("STUDYHALL_E2E_APP", workspace.app_binary())
             .env("STUDYHALL_TAURI_DRIVER", workspace::tauri_driver()?),
         |line| counts.add_result_line(line),
