@@ -245,3 +245,24 @@ fn preferences_are_kept_in_the_profile_and_checked() {
     let studyhall = Studyhall::open_with_clock(&profile, clock).unwrap();
     assert_eq!(studyhall.preferences().unwrap(), chosen);
 }
+
+#[test]
+fn the_device_key_is_made_once_and_kept_private() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let first = Studyhall::open(&profile).unwrap().device_key_id().clone();
+    let again = Studyhall::open(&profile).unwrap().device_key_id().clone();
+    assert_eq!(first, again);
+    let mode = std::fs::metadata(profile.join("device.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // A damaged key file is reported, not replaced.
+    std::fs::write(profile.join("device.key"), "not a key").unwrap();
+    let err = Studyhall::open(&profile).unwrap_err();
+    assert!(err.to_string().contains("device.key"), "{err}");
+}

@@ -18,7 +18,7 @@ pub mod study;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use studyhall_signing::{PublicKey, TrustStore};
+use studyhall_signing::{KeyId, PublicKey, SigningKey, TrustStore};
 
 pub use error::{Error, ErrorCode, Result};
 pub use library::{CourseSummary, ImportOutcome};
@@ -41,6 +41,9 @@ use study::{
 pub const TRUSTED_PUBLISHERS_DIR: &str = "trusted-publishers";
 const DATABASE_FILE: &str = "studyhall.db";
 const CONTENT_DIR: &str = "content";
+/// This installation's own key (PKCS#8 PEM, mode 0600), made on first run; it signs
+/// exam results.
+const DEVICE_KEY_FILE: &str = "device.key";
 /// Profile setting holding the learner's [`Preferences`] as JSON.
 const PREFERENCES_KEY: &str = "preferences";
 
@@ -54,6 +57,7 @@ pub struct Studyhall {
     trust: TrustStore,
     clock: Arc<dyn Clock>,
     learner_id: String,
+    device_key: SigningKey,
 }
 
 impl Studyhall {
@@ -71,6 +75,7 @@ impl Studyhall {
         let mut storage = Storage::open(&profile_dir.join(DATABASE_FILE))?;
         let store = ContentStore::new(profile_dir.join(CONTENT_DIR))?;
         let learner_id = study::learner_id(&mut storage)?;
+        let device_key = device_key(&profile_dir.join(DEVICE_KEY_FILE))?;
         Ok(Studyhall {
             profile: profile_dir.to_owned(),
             storage,
@@ -78,11 +83,17 @@ impl Studyhall {
             trust,
             clock,
             learner_id,
+            device_key,
         })
     }
 
     pub fn profile_dir(&self) -> &Path {
         &self.profile
+    }
+
+    /// The id of this installation's key, which signs its exam results.
+    pub fn device_key_id(&self) -> &KeyId {
+        self.device_key.key_id()
     }
 
     /// Trusts `key` as a publisher for this profile from now on.
@@ -286,6 +297,18 @@ impl Studyhall {
             storage::set_setting(tx, PREFERENCES_KEY, &json)
         })
     }
+}
+
+/// Loads the device key, or makes it on first run. A key file that exists but cannot be
+/// read is an error, never silently replaced: results already signed name that key.
+fn device_key(path: &Path) -> Result<SigningKey> {
+    if path.exists() {
+        return Ok(SigningKey::read_file(path)?);
+    }
+    let key = SigningKey::generate()?;
+    key.write_file(path)?;
+    tracing::info!(key = %key.key_id(), "made this installation's device key");
+    Ok(key)
 }
 
 fn check_note(body: &str) -> Result<()> {
