@@ -435,24 +435,40 @@ struct Envelope {
     ct: String,
 }
 
-impl TryFrom<Envelope> for Sealed {
-    type Error = String;
+/// Why an envelope's JSON does not describe a sealed envelope; shown inside
+/// [`SigningError::Malformed`].
+#[derive(Debug, thiserror::Error)]
+enum EnvelopeFormatError {
+    #[error("version {0} is not {VERSION}")]
+    Version(u64),
+    #[error("\"typ\" is not printable ASCII")]
+    Typ,
+    #[error("\"{0}\" is not base64url without padding")]
+    NotBase64(&'static str),
+    #[error("\"enc\" is {0} bytes long, not 32")]
+    EncLength(usize),
+    #[error("\"ct\" is shorter than an authentication tag")]
+    ShortCiphertext,
+}
 
-    fn try_from(envelope: Envelope) -> Result<Self, String> {
+impl TryFrom<Envelope> for Sealed {
+    type Error = EnvelopeFormatError;
+
+    fn try_from(envelope: Envelope) -> Result<Self, EnvelopeFormatError> {
         if envelope.v != VERSION {
-            return Err(format!("version {} is not {VERSION}", envelope.v));
+            return Err(EnvelopeFormatError::Version(envelope.v));
         }
-        check_typ(&envelope.typ).map_err(|_| "\"typ\" is not printable ASCII".to_owned())?;
+        check_typ(&envelope.typ).map_err(|_| EnvelopeFormatError::Typ)?;
         let enc = URL_SAFE_NO_PAD
             .decode(&envelope.enc)
-            .map_err(|_| "\"enc\" is not base64url without padding".to_owned())?;
+            .map_err(|_| EnvelopeFormatError::NotBase64("enc"))?;
         let enc = <[u8; 32]>::try_from(enc.as_slice())
-            .map_err(|_| format!("\"enc\" is {} bytes long, not 32", enc.len()))?;
+            .map_err(|_| EnvelopeFormatError::EncLength(enc.len()))?;
         let ciphertext = URL_SAFE_NO_PAD
             .decode(&envelope.ct)
-            .map_err(|_| "\"ct\" is not base64url without padding".to_owned())?;
+            .map_err(|_| EnvelopeFormatError::NotBase64("ct"))?;
         if ciphertext.len() < 16 {
-            return Err("\"ct\" is shorter than an authentication tag".to_owned());
+            return Err(EnvelopeFormatError::ShortCiphertext);
         }
         Ok(Self {
             key_id: envelope.kid,

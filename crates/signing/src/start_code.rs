@@ -161,7 +161,8 @@ impl ContentKey {
         code: &StartCode,
         iterations: u32,
     ) -> Result<StartCodeWrap, SigningError> {
-        let iterations = check_iterations(iterations).map_err(SigningError::InvalidArgument)?;
+        let iterations = check_iterations(iterations)
+            .map_err(|err| SigningError::InvalidArgument(err.to_string()))?;
         let mut salt = [0u8; SALT_LEN];
         SystemRandom::new()
             .fill(&mut salt)
@@ -177,15 +178,31 @@ impl ContentKey {
     }
 }
 
-fn check_iterations(iterations: u32) -> Result<NonZeroU32, String> {
+/// Why a start-code wrap's JSON does not describe a wrap; shown inside
+/// [`SigningError::Malformed`].
+#[derive(Debug, thiserror::Error)]
+enum WrapFormatError {
+    #[error("version {0} is not {VERSION}")]
+    Version(u64),
+    #[error("key derivation \"{0}\" is not {KDF}")]
+    Kdf(String),
+    #[error(
+        "{0} PBKDF2 iterations is outside the accepted {min} to {max}",
+        min = StartCodeWrap::MIN_ITERATIONS,
+        max = StartCodeWrap::MAX_ITERATIONS
+    )]
+    Iterations(u32),
+    #[error("\"{0}\" is not base64url without padding")]
+    NotBase64(&'static str),
+    #[error("\"salt\" is {0} bytes long, not {SALT_LEN}")]
+    SaltLength(usize),
+}
+
+fn check_iterations(iterations: u32) -> Result<NonZeroU32, WrapFormatError> {
     if !(StartCodeWrap::MIN_ITERATIONS..=StartCodeWrap::MAX_ITERATIONS).contains(&iterations) {
-        return Err(format!(
-            "{iterations} PBKDF2 iterations is outside the accepted {} to {}",
-            StartCodeWrap::MIN_ITERATIONS,
-            StartCodeWrap::MAX_ITERATIONS
-        ));
+        return Err(WrapFormatError::Iterations(iterations));
     }
-    NonZeroU32::new(iterations).ok_or_else(|| "zero PBKDF2 iterations".to_owned())
+    NonZeroU32::new(iterations).ok_or(WrapFormatError::Iterations(iterations))
 }
 
 #[derive(Deserialize)]
@@ -205,24 +222,24 @@ struct WrapJson {
 }
 
 impl TryFrom<WrapJson> for StartCodeWrap {
-    type Error = String;
+    type Error = WrapFormatError;
 
-    fn try_from(json: WrapJson) -> Result<Self, String> {
+    fn try_from(json: WrapJson) -> Result<Self, WrapFormatError> {
         if json.v != VERSION {
-            return Err(format!("version {} is not {VERSION}", json.v));
+            return Err(WrapFormatError::Version(json.v));
         }
         if json.kdf != KDF {
-            return Err(format!("key derivation \"{}\" is not {KDF}", json.kdf));
+            return Err(WrapFormatError::Kdf(json.kdf));
         }
         let iterations = check_iterations(json.iterations)?;
         let salt = URL_SAFE_NO_PAD
             .decode(&json.salt)
-            .map_err(|_| "\"salt\" is not base64url without padding".to_owned())?;
+            .map_err(|_| WrapFormatError::NotBase64("salt"))?;
         let salt = <[u8; SALT_LEN]>::try_from(salt.as_slice())
-            .map_err(|_| format!("\"salt\" is {} bytes long, not {SALT_LEN}", salt.len()))?;
+            .map_err(|_| WrapFormatError::SaltLength(salt.len()))?;
         let wrapped = URL_SAFE_NO_PAD
             .decode(&json.wrapped)
-            .map_err(|_| "\"wrapped\" is not base64url without padding".to_owned())?;
+            .map_err(|_| WrapFormatError::NotBase64("wrapped"))?;
         Ok(Self {
             iterations,
             salt,
