@@ -23,11 +23,15 @@
 
 use std::fmt;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::hkdf;
 use ring::rand::{SecureRandom as _, SystemRandom};
+use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use crate::{Sealed, SealingKey, SealingPublicKey, SigningError};
+use crate::{ResumeSecret, Sealed, SealingKey, SealingPublicKey, SigningError};
 
 /// The header of encrypted data, version 1.
 const MAGIC: &[u8; 4] = b"SHE1";
@@ -162,6 +166,50 @@ impl ContentKey {
         Self::from_slice(&bytes, "released content key")
     }
 
+    /// The key as base64url without padding, for keeping an unlocked exam's key with its
+    /// running session (so a crash does not need the start code again); wiped on drop.
+    pub fn to_base64url(&self) -> Zeroizing<String> {
+        Zeroizing::new(URL_SAFE_NO_PAD.encode(self.0.as_ref()))
+    }
+
+    pub fn from_base64url(text: &str) -> Result<Self, SigningError> {
+        let bytes = Zeroizing::new(URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| {
+            SigningError::Malformed("a stored content key is not base64url".to_owned())
+        })?);
+        Self::from_slice(&bytes, "stored content key")
+    }
+
+    /// The exam's resume secret (see [`crate::resume_code`]), derived from this key with
+    /// HKDF-SHA256 (info `"studyhall resume secret v1" | 0x00 | binding`): whoever can
+    /// unlock the exam — the proctor with its start code, the unlocked app — can derive
+    /// and check resume codes, and nobody else.
+    pub fn resume_secret(&self, binding: &[u8]) -> ResumeSecret {
+        ResumeSecret::from_bytes(self.derive(b"studyhall resume secret v1", binding))
+    }
+
+    /// The exam's proctor PIN: 8 digits derived like [`ContentKey::resume_secret`] with
+    /// info `"studyhall proctor pin v1"`, the first 8 bytes read big-endian modulo 10^8.
+    /// It lets a proctor close the locked exam window or export a result.
+    pub fn proctor_pin(&self, binding: &[u8]) -> ProctorPin {
+        let bytes = self.derive(b"studyhall proctor pin v1", binding);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&bytes[..8]);
+        ProctorPin(Zeroizing::new(format!(
+            "{:08}",
+            u64::from_be_bytes(first) % 100_000_000
+        )))
+    }
+
+    fn derive(&self, label: &[u8], binding: &[u8]) -> [u8; 32] {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(self.0.as_ref());
+        let info = [label, &[0u8], binding];
+        let mut out = [0u8; 32];
+        prk.expand(&info, Len32)
+            .and_then(|okm| okm.fill(&mut out))
+            .expect("HKDF-SHA256 can give 32 bytes");
+        out
+    }
+
     pub(crate) fn from_slice(bytes: &[u8], what: &str) -> Result<Self, SigningError> {
         let mut key = Zeroizing::new([0u8; 32]);
         if bytes.len() != key.len() {
@@ -178,6 +226,42 @@ impl ContentKey {
 impl fmt::Debug for ContentKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ContentKey(..)")
+    }
+}
+
+/// HKDF output length of 32 bytes.
+struct Len32;
+
+impl hkdf::KeyType for Len32 {
+    fn len(&self) -> usize {
+        32
+    }
+}
+
+/// A proctor PIN: 8 digits. `Debug` shows nothing; wiped on drop.
+pub struct ProctorPin(Zeroizing<String>);
+
+impl ProctorPin {
+    /// The 8 digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Checks a typed PIN in constant time; spaces and dashes are ignored.
+    pub fn matches(&self, typed: &str) -> bool {
+        let digits: Zeroizing<String> = Zeroizing::new(
+            typed
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect(),
+        );
+        digits.len() == self.0.len() && bool::from(digits.as_bytes().ct_eq(self.0.as_bytes()))
+    }
+}
+
+impl fmt::Debug for ProctorPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProctorPin(..)")
     }
 }
 
@@ -200,6 +284,44 @@ fn too_short(what: &str, data: &[u8]) -> SigningError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_secrets_are_stable_distinct_and_bound() {
+        let key = ContentKey::from_bytes([7; 32]);
+        let pin = key.proctor_pin(b"exam-1\01.0.0");
+        assert_eq!(pin.as_str().len(), 8);
+        assert!(pin.as_str().bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(pin.as_str(), key.proctor_pin(b"exam-1\01.0.0").as_str());
+        assert_ne!(pin.as_str(), key.proctor_pin(b"exam-2\01.0.0").as_str());
+        assert_ne!(
+            pin.as_str(),
+            ContentKey::from_bytes([8; 32])
+                .proctor_pin(b"exam-1\01.0.0")
+                .as_str()
+        );
+        let spaced = format!("{}-{} ", &pin.as_str()[..4], &pin.as_str()[4..]);
+        assert!(pin.matches(&spaced));
+        assert!(!pin.matches("12345678") || pin.as_str() == "12345678");
+        assert!(!pin.matches(&pin.as_str()[..7]));
+        assert_eq!(format!("{pin:?}"), "ProctorPin(..)");
+
+        let secret = key.resume_secret(b"exam-1\01.0.0");
+        let code = crate::resume_code(&secret, "session-1", 0);
+        let again = key.resume_secret(b"exam-1\01.0.0");
+        crate::verify_resume_code(&again, "session-1", 0, &code.to_string()).unwrap();
+        let other = key.resume_secret(b"exam-2\01.0.0");
+        assert!(crate::verify_resume_code(&other, "session-1", 0, &code.to_string()).is_err());
+    }
+
+    #[test]
+    fn stored_form_round_trips() {
+        let key = ContentKey::generate().unwrap();
+        let data = key.encrypt(b"a", b"bank").unwrap();
+        let back = ContentKey::from_base64url(&key.to_base64url()).unwrap();
+        assert_eq!(&back.decrypt(b"a", &data).unwrap()[..], b"bank");
+        assert!(ContentKey::from_base64url("not base64!").is_err());
+        assert!(ContentKey::from_base64url("AAAA").is_err());
+    }
 
     #[test]
     fn round_trip_and_layout() {

@@ -41,7 +41,7 @@ mod signing_key;
 mod start_code;
 mod trust;
 
-pub use content_key::ContentKey;
+pub use content_key::{ContentKey, ProctorPin};
 pub use error::SigningError;
 pub use public_key::{KeyId, PublicKey};
 pub use resume_code::{ResumeCode, ResumeSecret, resume_code, verify_resume_code};
