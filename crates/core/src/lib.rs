@@ -7,6 +7,7 @@ pub mod content;
 pub mod course;
 pub mod error;
 pub mod exam;
+mod exams;
 pub mod inbox;
 mod library;
 pub mod notes;
@@ -18,9 +19,15 @@ pub mod study;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use studyhall_signing::{KeyId, PublicKey, SigningKey, TrustStore};
+use std::collections::HashMap;
+
+use studyhall_signing::{KeyId, PublicKey, SealingPublicKey, SigningKey, TrustStore};
 
 pub use error::{Error, ErrorCode, Result};
+pub use exams::{
+    EXAMS_DIR, ExamAnswerSaved, ExamPaper, ExamSummary, ItemFeedback, MAX_RESUME_CODE_ATTEMPTS,
+    PaperSection, SectionSummary, SystemCheck, TRUSTED_SERVERS_DIR,
+};
 pub use library::{CourseSummary, ImportOutcome};
 pub use storage::{SearchHit, SearchHitKind};
 
@@ -58,6 +65,9 @@ pub struct Studyhall {
     clock: Arc<dyn Clock>,
     learner_id: String,
     device_key: SigningKey,
+    /// Trusted servers' sealing keys, by key id: exam results are sealed to them.
+    servers: HashMap<KeyId, SealingPublicKey>,
+    exams: exams::ExamRuntime,
 }
 
 impl Studyhall {
@@ -76,6 +86,7 @@ impl Studyhall {
         let store = ContentStore::new(profile_dir.join(CONTENT_DIR))?;
         let learner_id = study::learner_id(&mut storage)?;
         let device_key = device_key(&profile_dir.join(DEVICE_KEY_FILE))?;
+        let servers = exams::trusted_servers(profile_dir)?;
         Ok(Studyhall {
             profile: profile_dir.to_owned(),
             storage,
@@ -84,6 +95,8 @@ impl Studyhall {
             clock,
             learner_id,
             device_key,
+            servers,
+            exams: exams::ExamRuntime::default(),
         })
     }
 
@@ -113,12 +126,16 @@ impl Studyhall {
         &self.trust
     }
 
-    /// Verifies and installs a pack; see [`ImportOutcome`]. On error nothing changes.
+    /// Verifies and installs a course pack or an exam pack; see [`ImportOutcome`]. On
+    /// error nothing changes.
     pub fn import_pack(
         &mut self,
         file: &Path,
         progress: &dyn pack::Progress,
     ) -> Result<ImportOutcome> {
+        if exams::is_exam_pack(file) {
+            return self.import_exam(file);
+        }
         library::import(&mut self.storage, &self.store, &self.trust, file, progress)
     }
 

@@ -828,11 +828,8 @@ impl Sessions {
         session_id: &str,
         finish: &Finish<'_>,
     ) -> Result<FinishedResult> {
-        if let Some(row) = storage::outbox_for_session(storage.reader(), session_id)? {
-            return Ok(FinishedResult::from_row(
-                row,
-                self.view(storage, session_id)?,
-            ));
+        if let Some(result) = self.stored_result(storage, session_id)? {
+            return Ok(result);
         }
         let loaded = Loaded::read(storage, session_id)?;
         if loaded.state != SessionState::Submitted {
@@ -884,6 +881,22 @@ impl Sessions {
         };
         storage.transact(Durability::Full, |tx| storage::insert_outbox(tx, &outbox))?;
         Ok(FinishedResult::new(&sealed, document, view))
+    }
+
+    /// The result already sealed into the outbox for this session, if any.
+    pub fn stored_result(
+        &self,
+        storage: &Storage,
+        session_id: &str,
+    ) -> Result<Option<FinishedResult>> {
+        storage::outbox_for_session(storage.reader(), session_id)?
+            .map(|row| {
+                Ok(FinishedResult::from_row(
+                    row,
+                    self.view(storage, session_id)?,
+                ))
+            })
+            .transpose()
     }
 
     /// Sessions not yet submitted, newest first.

@@ -326,3 +326,113 @@ pub(crate) fn outbox_for_session(conn: &Connection, session_id: &str) -> Result<
         })
         .optional()?)
 }
+
+/// An installed exam pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExamPackRow {
+    pub exam_id: String,
+    pub version: String,
+    pub manifest: String,
+    pub bank_sha256: String,
+    pub file: String,
+}
+
+pub(crate) fn insert_exam_pack(tx: &Transaction<'_>, row: &ExamPackRow, at: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO exam_packs (exam_id, version, manifest, bank_sha256, file, installed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        row.exam_id,
+        row.version,
+        row.manifest,
+        row.bank_sha256,
+        row.file,
+        at
+    ])?;
+    Ok(())
+}
+
+fn exam_pack_row(r: &Row<'_>) -> rusqlite::Result<ExamPackRow> {
+    Ok(ExamPackRow {
+        exam_id: r.get(0)?,
+        version: r.get(1)?,
+        manifest: r.get(2)?,
+        bank_sha256: r.get(3)?,
+        file: r.get(4)?,
+    })
+}
+
+pub(crate) fn exam_pack(
+    conn: &Connection,
+    exam_id: &str,
+    version: &str,
+) -> Result<Option<ExamPackRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT exam_id, version, manifest, bank_sha256, file FROM exam_packs
+             WHERE exam_id = ?1 AND version = ?2",
+        )?
+        .query_row([exam_id, version], exam_pack_row)
+        .optional()?)
+}
+
+/// Every installed exam pack, every version.
+pub(crate) fn exam_packs(conn: &Connection) -> Result<Vec<ExamPackRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT exam_id, version, manifest, bank_sha256, file FROM exam_packs
+         ORDER BY exam_id, installed_at",
+    )?;
+    let rows = stmt.query_map([], exam_pack_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Sessions of an exam (any version), oldest first: `(session id, state)`.
+pub(crate) fn sessions_of_exam(conn: &Connection, exam_id: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT session_id, state FROM exam_sessions WHERE exam_id = ?1 ORDER BY created_at",
+    )?;
+    let rows = stmt.query_map([exam_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn insert_session_secrets(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    key: &str,
+    pin_check: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO exam_session_secrets (session_id, content_key, pin_check) VALUES (?1, ?2, ?3)",
+    )?
+    .execute([session_id, key, pin_check])?;
+    Ok(())
+}
+
+/// `(content key, PIN check)` of a session; the key is `None` once the result is sealed.
+pub(crate) fn session_secrets(
+    conn: &Connection,
+    session_id: &str,
+) -> Result<Option<(Option<String>, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT content_key, pin_check FROM exam_session_secrets WHERE session_id = ?1",
+        )?
+        .query_row([session_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+pub(crate) fn forget_session_key(tx: &Transaction<'_>, session_id: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE exam_session_secrets SET content_key = NULL WHERE session_id = ?1")?
+        .execute([session_id])?;
+    Ok(())
+}
+
+/// How many times a proctor's resume code let this session go on.
+pub(crate) fn resume_count(conn: &Connection, session_id: &str) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM proctor_log WHERE session_id = ?1 AND kind = 'resume_code_accepted'",
+        )?
+        .query_row([session_id], |r| r.get(0))?)
+}
