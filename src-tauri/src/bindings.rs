@@ -38,10 +38,31 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::set_preferences,
             commands::library_interactive,
             commands::video_url,
+            commands::list_exams,
+            commands::begin_exam,
+            commands::exam_paper,
+            commands::exam_system_check,
+            commands::start_exam,
+            commands::exam_tick,
+            commands::save_exam_answer,
+            commands::flag_exam_item,
+            commands::set_exam_position,
+            commands::pause_exam,
+            commands::resume_exam,
+            commands::log_exam_event,
+            commands::submit_exam,
+            commands::exam_result,
+            commands::export_exam_result,
+            commands::proctor_exit,
+            commands::grant_exam_time,
+            commands::interrupted_exam,
+            commands::exam_resume_count,
+            commands::resume_exam_with_code,
         ])
         .events(collect_events![
             events::ImportProgress,
-            events::LibraryChanged
+            events::LibraryChanged,
+            events::CloseRefused
         ])
         // IPC types travel one way (Rust → UI), so one TypeScript type each, not a
         // `_Serialize`/`_Deserialize` pair.

@@ -6,17 +6,21 @@ use std::path::PathBuf;
 
 use studyhall_core::content::Response;
 use studyhall_core::course::{CourseOutline, LessonView};
+use studyhall_core::exam::session::{FinishedResult, Reopened, SessionView, Timer};
 use studyhall_core::notes::{Bookmark, Note};
 use studyhall_core::preferences::Preferences;
 use studyhall_core::study::{AnswerFeedback, CourseProgress, DailyActivity, Streak, TopicAccuracy};
-use studyhall_core::{CourseSummary, ImportOutcome, SearchHit};
+use studyhall_core::{
+    CourseSummary, ExamAnswerSaved, ExamPaper, ExamSummary, ImportOutcome, ObservedEvent,
+    SearchHit, SystemCheck,
+};
 use tauri::{AppHandle, State};
 
 use crate::error::IpcError;
 use crate::events::ImportSource;
 use crate::state::AppState;
 use crate::stream::StreamServer;
-use crate::{import, inbox};
+use crate::{import, inbox, lockdown};
 
 type Answer<T> = Result<T, IpcError>;
 
@@ -230,4 +234,235 @@ pub async fn video_url(
 #[specta::specta]
 pub fn library_interactive() {
     crate::startup::library_interactive();
+}
+
+/// The installed exams, for the exams screen.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_exams(state: State<'_, AppState>) -> Answer<Vec<ExamSummary>> {
+    state.with_studyhall(|studyhall| studyhall.exams())
+}
+
+/// Unlocks an exam with the proctor's start code; the session waits in the lobby.
+#[tauri::command]
+#[specta::specta]
+pub async fn begin_exam(
+    state: State<'_, AppState>,
+    exam_id: String,
+    start_code: String,
+    extra_time_percent: u32,
+) -> Answer<ExamPaper> {
+    state
+        .with_studyhall(|studyhall| studyhall.begin_exam(&exam_id, &start_code, extra_time_percent))
+}
+
+/// The session as the candidate's screen shows it; a running session locks the window.
+#[tauri::command]
+#[specta::specta]
+pub async fn exam_paper(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Answer<ExamPaper> {
+    let paper = state.with_studyhall(|studyhall| studyhall.exam_paper(&session_id))?;
+    lockdown::follow(&app, &paper.session);
+    Ok(paper)
+}
+
+/// The lobby's system check: displays, virtual machine indicators, disk space.
+#[tauri::command]
+#[specta::specta]
+pub async fn exam_system_check(app: AppHandle, state: State<'_, AppState>) -> Answer<SystemCheck> {
+    let displays = u32::try_from(lockdown::displays(&app).len()).unwrap_or(u32::MAX);
+    state.with_studyhall(|studyhall| Ok(studyhall.exam_system_check(displays)))
+}
+
+/// Checks the system again, starts the clock and locks the window down.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_exam(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Answer<ExamPaper> {
+    let displays = u32::try_from(lockdown::displays(&app).len()).unwrap_or(u32::MAX);
+    let paper = state.with_studyhall(|studyhall| {
+        let check = studyhall.exam_system_check(displays);
+        studyhall.start_exam(&session_id, &check)
+    })?;
+    lockdown::follow(&app, &paper.session);
+    Ok(paper)
+}
+
+/// Accounts for exam time; the UI calls it about once a second while the exam runs.
+#[tauri::command]
+#[specta::specta]
+pub async fn exam_tick(state: State<'_, AppState>, session_id: String) -> Answer<Timer> {
+    state.with_studyhall(|studyhall| studyhall.exam_tick(&session_id))
+}
+
+/// Saves an answer; it is on disk when this returns.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_exam_answer(
+    state: State<'_, AppState>,
+    session_id: String,
+    question_id: String,
+    response: Response,
+) -> Answer<ExamAnswerSaved> {
+    state.with_studyhall(|studyhall| {
+        studyhall.save_exam_answer(&session_id, &question_id, &response)
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn flag_exam_item(
+    state: State<'_, AppState>,
+    session_id: String,
+    question_id: String,
+    flagged: bool,
+) -> Answer<()> {
+    state.with_studyhall(|studyhall| studyhall.flag_exam_item(&session_id, &question_id, flagged))
+}
+
+/// Where the candidate is, so a restart reopens there.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_exam_position(
+    state: State<'_, AppState>,
+    session_id: String,
+    section: u32,
+    item: u32,
+) -> Answer<()> {
+    state.with_studyhall(|studyhall| studyhall.set_exam_position(&session_id, section, item))
+}
+
+/// A break: the clock stops.
+#[tauri::command]
+#[specta::specta]
+pub async fn pause_exam(state: State<'_, AppState>, session_id: String) -> Answer<SessionView> {
+    state.with_studyhall(|studyhall| studyhall.pause_exam(&session_id, "break"))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_exam(state: State<'_, AppState>, session_id: String) -> Answer<SessionView> {
+    state.with_studyhall(|studyhall| studyhall.resume_exam(&session_id))
+}
+
+/// Something the exam screen blocked or noticed, for the proctor log.
+#[tauri::command]
+#[specta::specta]
+pub async fn log_exam_event(
+    state: State<'_, AppState>,
+    session_id: String,
+    event: ObservedEvent,
+) -> Answer<()> {
+    state.with_studyhall(|studyhall| studyhall.log_observed_event(&session_id, &event))
+}
+
+/// Submits, seals the result into the outbox and releases the window.
+#[tauri::command]
+#[specta::specta]
+pub async fn submit_exam(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Answer<FinishedResult> {
+    let result = state.with_studyhall(|studyhall| studyhall.submit_exam(&session_id))?;
+    lockdown::follow(&app, &result.session);
+    Ok(result)
+}
+
+/// A submitted session's result (sealed on first asking).
+#[tauri::command]
+#[specta::specta]
+pub async fn exam_result(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Answer<FinishedResult> {
+    let result = state.with_studyhall(|studyhall| studyhall.exam_result(&session_id))?;
+    lockdown::follow(&app, &result.session);
+    Ok(result)
+}
+
+/// With the proctor's PIN, writes the sealed result into a folder; returns the file.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_exam_result(
+    state: State<'_, AppState>,
+    session_id: String,
+    folder: String,
+    proctor_pin: String,
+) -> Answer<String> {
+    state.with_studyhall(|studyhall| {
+        studyhall
+            .export_exam_result(&session_id, &PathBuf::from(folder), &proctor_pin)
+            .map(|path| path.display().to_string())
+    })
+}
+
+/// With the proctor's PIN, releases the window and quits; the attempt stays open.
+#[tauri::command]
+#[specta::specta]
+pub async fn proctor_exit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: String,
+    proctor_pin: String,
+) -> Answer<()> {
+    state.with_studyhall(|studyhall| studyhall.proctor_exit(&session_id, &proctor_pin))?;
+    lockdown::release(&app);
+    app.exit(0);
+    Ok(())
+}
+
+/// With the proctor's PIN, adds minutes to the exam.
+#[tauri::command]
+#[specta::specta]
+pub async fn grant_exam_time(
+    state: State<'_, AppState>,
+    session_id: String,
+    minutes: u32,
+    proctor_pin: String,
+) -> Answer<SessionView> {
+    state.with_studyhall(|studyhall| studyhall.grant_exam_time(&session_id, minutes, &proctor_pin))
+}
+
+/// The exam the app was in when it stopped, if any; a running one locks the window.
+#[tauri::command]
+#[specta::specta]
+pub async fn interrupted_exam(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Answer<Option<Reopened>> {
+    let reopened = state.with_studyhall(|studyhall| studyhall.interrupted_exam())?;
+    if let Some(Reopened::Continue { session }) = &reopened {
+        lockdown::follow(&app, session);
+    }
+    Ok(reopened)
+}
+
+/// Resume codes this session has accepted (the proctor's command needs the number).
+#[tauri::command]
+#[specta::specta]
+pub async fn exam_resume_count(state: State<'_, AppState>, session_id: String) -> Answer<u32> {
+    state.with_studyhall(|studyhall| studyhall.exam_resume_count(&session_id))
+}
+
+/// Goes on past the reboot limit with the proctor's resume code.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_exam_with_code(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: String,
+    code: String,
+) -> Answer<ExamPaper> {
+    let paper =
+        state.with_studyhall(|studyhall| studyhall.resume_exam_with_code(&session_id, &code))?;
+    lockdown::follow(&app, &paper.session);
+    Ok(paper)
 }

@@ -36,3 +36,9 @@ pub struct LibraryChanged {
     pub outcome: Option<ImportOutcome>,
     pub error: Option<IpcError>,
 }
+
+/// The locked exam window refused a close request (the proctor log records it).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct CloseRefused {
+    pub session_id: String,
+}

@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod import;
 mod inbox;
+mod lockdown;
 mod media;
 mod profile;
 mod startup;
@@ -34,6 +35,10 @@ pub fn run() {
             focus_main_window(app);
         }))
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(lockdown::Lockdown::default())
+        .on_window_event(lockdown::on_window_event)
+        .plugin(lockdown::navigation_guard())
         .register_asynchronous_uri_scheme_protocol(media::SCHEME, media::handle)
         .invoke_handler(bindings.invoke_handler())
         .setup(move |app| {

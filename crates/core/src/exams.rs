@@ -133,11 +133,60 @@ pub struct SystemCheck {
     pub displays: u32,
     /// Signs of a virtual machine (e.g. "CPU reports a hypervisor"); empty on hardware.
     pub vm_indicators: Vec<String>,
-    pub free_disk_bytes: u64,
+    /// Free space where answers are saved, in MiB.
+    pub free_disk_mib: u32,
     /// Problems that stop the exam from starting.
     pub blocking: Vec<String>,
     /// Findings the candidate sees and the proctor log records; the exam can start.
     pub warnings: Vec<String>,
+}
+
+/// Something the candidate's screen saw and blocked or noticed, for the proctor log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ObservedEvent {
+    /// A shortcut the exam blocks (reload, print, find, zoom, devtools, navigation).
+    ShortcutBlocked {
+        keys: String,
+    },
+    /// A copy or paste across the exam's boundary.
+    ClipboardBlocked {
+        action: String,
+    },
+    /// The page was hidden or shown again.
+    VisibilityChanged {
+        hidden: bool,
+    },
+    ContextMenuBlocked,
+}
+
+impl ObservedEvent {
+    fn log_entry(&self) -> (LogKind, serde_json::Value) {
+        match self {
+            ObservedEvent::ShortcutBlocked { keys } => (
+                LogKind::ShortcutBlocked,
+                serde_json::json!({ "keys": truncated(keys) }),
+            ),
+            ObservedEvent::ClipboardBlocked { action } => (
+                LogKind::ClipboardBlocked,
+                serde_json::json!({ "action": truncated(action) }),
+            ),
+            ObservedEvent::VisibilityChanged { hidden } => (
+                LogKind::VisibilityChanged,
+                serde_json::json!({ "hidden": hidden }),
+            ),
+            ObservedEvent::ContextMenuBlocked => (
+                LogKind::ShortcutBlocked,
+                serde_json::json!({ "keys": "context menu" }),
+            ),
+        }
+    }
+}
+
+/// What the UI reports is kept short: the log records events, not essays.
+fn truncated(text: &str) -> String {
+    text.chars().take(64).collect()
 }
 
 impl Studyhall {
@@ -394,7 +443,7 @@ impl Studyhall {
         SystemCheck {
             displays,
             vm_indicators,
-            free_disk_bytes,
+            free_disk_mib: u32::try_from(free_disk_bytes >> 20).unwrap_or(u32::MAX),
             blocking,
             warnings,
         }
@@ -508,6 +557,12 @@ impl Studyhall {
                 detail,
             )
             .map(drop)
+    }
+
+    /// Records what the candidate's screen observed.
+    pub fn log_observed_event(&mut self, session_id: &str, event: &ObservedEvent) -> Result<()> {
+        let (kind, detail) = event.log_entry();
+        self.log_exam_event(session_id, kind, detail)
     }
 
     /// Submits (if time has not already done so) and seals the result into the outbox;
