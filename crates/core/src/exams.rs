@@ -559,6 +559,11 @@ impl Studyhall {
             .map(drop)
     }
 
+    /// A session's proctor log, its hash chain verified.
+    pub fn exam_log(&self, session_id: &str) -> Result<Vec<crate::exam::log::LogEntry>> {
+        Ok(self.exams.sessions.proctor_log(&self.storage, session_id)?.0)
+    }
+
     /// Records what the candidate's screen observed.
     pub fn log_observed_event(&mut self, session_id: &str, event: &ObservedEvent) -> Result<()> {
         let (kind, detail) = event.log_entry();
