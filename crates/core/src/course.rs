@@ -85,8 +85,8 @@ pub struct QuizView {
     pub questions: Vec<QuestionView>,
 }
 
-/// A question as shown before answering: no answer key. Ordering items and matching
-/// answers come in a stable shuffled order.
+/// A question as shown before answering: no answer key (and no essay rubric). Ordering
+/// items and matching answers come in a stable shuffled order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QuestionView {
@@ -102,6 +102,14 @@ pub struct QuestionView {
     /// Matching: the right-hand answers, with distractors.
     pub right: Vec<String>,
     pub unit: Option<String>,
+    /// Essay: the word limits to show.
+    pub min_words: Option<u32>,
+    pub max_words: Option<u32>,
+    /// Case study: the shared material (Markdown), shown above its parts.
+    pub stimulus: Option<String>,
+    /// Case study: its parts in authored order, answered together with
+    /// `Response::CaseStudy`.
+    pub parts: Vec<QuestionView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -265,6 +273,12 @@ fn shuffled<T>(question_id: &str, items: Vec<T>, key: impl Fn(&T) -> &str) -> Ve
 }
 
 pub fn question_view(q: &Question) -> QuestionView {
+    view_of(q, &q.id)
+}
+
+/// The view of `q`, shuffled under `shuffle_key`: its id, or for a case study's part
+/// `case/part`, since part ids repeat across cases.
+fn view_of(q: &Question, shuffle_key: &str) -> QuestionView {
     let mut view = QuestionView {
         id: q.id.clone(),
         kind: q.body.kind(),
@@ -275,6 +289,10 @@ pub fn question_view(q: &Question) -> QuestionView {
         left: Vec::new(),
         right: Vec::new(),
         unit: None,
+        min_words: None,
+        max_words: None,
+        stimulus: None,
+        parts: Vec::new(),
     };
     let options = |choices: &[crate::content::Choice]| -> Vec<OptionView> {
         choices
@@ -289,7 +307,7 @@ pub fn question_view(q: &Question) -> QuestionView {
         QuestionBody::SingleChoice { choices, .. }
         | QuestionBody::MultipleResponse { choices, .. } => view.options = options(choices),
         QuestionBody::Ordering { items, .. } => {
-            view.options = shuffled(&q.id, options(items), |o| &o.id);
+            view.options = shuffled(shuffle_key, options(items), |o| &o.id);
         }
         QuestionBody::Matching {
             pairs, distractors, ..
@@ -300,9 +318,24 @@ pub fn question_view(q: &Question) -> QuestionView {
                 .map(|p| p.right.clone())
                 .chain(distractors.iter().cloned())
                 .collect();
-            view.right = shuffled(&q.id, right, |r| r);
+            view.right = shuffled(shuffle_key, right, |r| r);
         }
         QuestionBody::Numeric { unit, .. } => view.unit = unit.clone(),
+        QuestionBody::Essay {
+            min_words,
+            max_words,
+            rubric: _,
+        } => {
+            view.min_words = *min_words;
+            view.max_words = *max_words;
+        }
+        QuestionBody::CaseStudy { stimulus, parts } => {
+            view.stimulus = Some(stimulus.clone());
+            view.parts = parts
+                .iter()
+                .map(|part| view_of(part, &format!("{}/{}", q.id, part.id)))
+                .collect();
+        }
         QuestionBody::TrueFalse { .. } | QuestionBody::ShortText { .. } => {}
     }
     view
@@ -380,5 +413,83 @@ pub fn mime_of(path: &str) -> &'static str {
         "pdf" => "application/pdf",
         "txt" => "text/plain",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Choice;
+
+    fn question(id: &str, points: u32, body: QuestionBody) -> Question {
+        Question {
+            id: id.into(),
+            topics: vec!["consensus".into()],
+            prompt: format!("Prompt {id}"),
+            explanation: "Why.".into(),
+            points,
+            body,
+        }
+    }
+
+    fn essay() -> QuestionBody {
+        QuestionBody::Essay {
+            min_words: Some(50),
+            max_words: Some(200),
+            rubric: "SECRET RUBRIC".into(),
+        }
+    }
+
+    #[test]
+    fn an_essay_shows_its_word_limits_but_not_its_rubric() {
+        let view = question_view(&question("why", 3, essay()));
+        assert_eq!(
+            (view.kind, view.min_words, view.max_words),
+            ("essay", Some(50), Some(200))
+        );
+        let json = serde_json::to_string(&view).unwrap();
+        assert!(!json.contains("SECRET"), "{json}");
+    }
+
+    #[test]
+    fn a_case_study_shows_its_stimulus_and_parts() {
+        let ordering = QuestionBody::Ordering {
+            items: ["p", "q", "r", "s"]
+                .iter()
+                .map(|c| Choice {
+                    id: (*c).into(),
+                    text: c.to_uppercase(),
+                })
+                .collect(),
+            partial_credit: false,
+        };
+        let case = question(
+            "cs",
+            4,
+            QuestionBody::CaseStudy {
+                stimulus: "The incident.".into(),
+                parts: vec![question("a", 1, ordering), question("b", 3, essay())],
+            },
+        );
+        let view = question_view(&case);
+        assert_eq!(view.stimulus.as_deref(), Some("The incident."));
+        let parts: Vec<(&str, &str, u32)> = view
+            .parts
+            .iter()
+            .map(|p| (p.id.as_str(), p.kind, p.points))
+            .collect();
+        assert_eq!(parts, [("a", "ordering", 1), ("b", "essay", 3)]);
+        let order: Vec<&str> = view.parts[0]
+            .options
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect();
+        let shuffled_key = shuffled("cs/a", vec!["p", "q", "r", "s"], |s| s);
+        assert_eq!(order, shuffled_key, "shuffled under the case and part ids");
+        assert!(!serde_json::to_string(&view).unwrap().contains("SECRET"));
+        assert_eq!(
+            question_view(&question("q", 1, QuestionBody::TrueFalse { correct: true })).parts,
+            []
+        );
     }
 }

@@ -72,7 +72,9 @@ pub const MAX_ACTIVE_SECONDS_PER_REPORT: u32 = 300;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AnswerFeedback {
-    pub score: Score,
+    /// `None`: no one grades this answer in practice (an essay, or a case study with
+    /// one); it is recorded as submitted, to compare with the explanation.
+    pub score: Option<Score>,
     pub correct: bool,
     /// Markdown explaining the answer.
     pub explanation: String,
@@ -210,27 +212,36 @@ impl Recorder<'_> {
             reason: format!("stored question {question_id} is unreadable: {e}"),
         })?;
         let score = question
-            .score(response)
+            .auto_score(response)
             .map_err(|e| Error::InvalidAnswer(e.to_string()))?;
-        let result = serde_json::json!({
-            "response": response,
-            "score": score.points,
-            "max": score.max,
-            "success": score.is_correct(),
-        });
         self.record(
             Verb::Answered,
             pack_id,
             ObjectKind::Question,
             question_id,
-            Some(result),
+            Some(answered_result(response, score)),
             0,
         )?;
         Ok(AnswerFeedback {
             score,
-            correct: score.is_correct(),
+            correct: score.is_some_and(|s| s.is_correct()),
             explanation: question.explanation,
         })
+    }
+}
+
+/// The result of an `answered` event. Without a score (an answer no one grades in
+/// practice) there is no `score` or `max`: the answer counts as one, but not towards
+/// topic accuracy.
+fn answered_result(response: &Response, score: Option<Score>) -> serde_json::Value {
+    match score {
+        Some(score) => serde_json::json!({
+            "response": response,
+            "score": score.points,
+            "max": score.max,
+            "success": score.is_correct(),
+        }),
+        None => serde_json::json!({ "response": response }),
     }
 }
 
@@ -346,6 +357,31 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_answer_without_a_score_records_no_points() {
+        let essay = Response::Essay {
+            text: "Majorities overlap.".into(),
+        };
+        assert_eq!(
+            answered_result(&essay, None),
+            serde_json::json!({ "response": { "kind": "essay", "text": "Majorities overlap." } })
+        );
+        let right = Response::TrueFalse { value: true };
+        let score = Score {
+            points: 2.0,
+            max: 2.0,
+        };
+        assert_eq!(
+            answered_result(&right, Some(score)),
+            serde_json::json!({
+                "response": { "kind": "true_false", "value": true },
+                "score": 2.0,
+                "max": 2.0,
+                "success": true,
+            })
+        );
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //! `match_correct` (all or nothing) and `map_response` (each part of the response maps
 //! to a share of the points, the sum clamped to `0..=points`). Questions marked
 //! `partial_credit` use `map_response`; the rest use `match_correct`.
+//!
+//! An essay is not scored here: an answered essay awaits a person, and so does a case
+//! study with such an essay part. [`Question::auto_score`] says so with `None`; grading
+//! uses it. A blank essay has nothing to grade and scores 0.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +41,13 @@ pub enum Response {
     Matching {
         pairs: Vec<(String, String)>,
     },
+    Essay {
+        text: String,
+    },
+    /// `(part id, answer)` for each part answered; a part left out scores 0.
+    CaseStudy {
+        parts: Vec<(String, Response)>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -53,11 +66,22 @@ impl Score {
 
 /// Why a response cannot be scored against a question.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a {response} answer does not fit question '{question}', which is {expected}")]
-pub struct MismatchedResponse {
-    pub question: String,
-    pub expected: &'static str,
-    pub response: &'static str,
+pub enum MismatchedResponse {
+    #[error(
+        "a {response} answer does not fit question '{question}'{}, which is {expected}",
+        part.as_ref().map(|part| format!(" part '{part}'")).unwrap_or_default()
+    )]
+    Kind {
+        question: String,
+        /// The case study's part, when the answer is to one.
+        part: Option<String>,
+        expected: &'static str,
+        response: &'static str,
+    },
+    #[error("the answer to case study '{question}' names part '{part}', which it does not have")]
+    UnknownPart { question: String, part: String },
+    #[error("the answer to case study '{question}' answers part '{part}' twice")]
+    RepeatedPart { question: String, part: String },
 }
 
 impl Response {
@@ -70,6 +94,8 @@ impl Response {
             Response::ShortText { .. } => "short_text",
             Response::Ordering { .. } => "ordering",
             Response::Matching { .. } => "matching",
+            Response::Essay { .. } => "essay",
+            Response::CaseStudy { .. } => "case_study",
         }
     }
 }
@@ -82,20 +108,28 @@ fn normalize(text: &str) -> String {
         .to_lowercase()
 }
 
+/// Points to the millionth, so that sums of shares compare equal.
+fn rounded(points: f64) -> f64 {
+    (points * 1e6).round() / 1e6
+}
+
 impl Question {
-    pub fn score(&self, response: &Response) -> Result<Score, MismatchedResponse> {
+    /// Scores `response`. `Ok(None)`: the response awaits a person's grading (an
+    /// answered essay, or a case study with one).
+    pub fn auto_score(&self, response: &Response) -> Result<Option<Score>, MismatchedResponse> {
         let max = f64::from(self.points);
         let share = |fraction: f64| Score {
-            points: (fraction.clamp(0.0, 1.0) * max * 1e6).round() / 1e6,
+            points: rounded(fraction.clamp(0.0, 1.0) * max),
             max,
         };
         let all_or_nothing = |right: bool| share(if right { 1.0 } else { 0.0 });
-        let mismatch = || MismatchedResponse {
+        let mismatch = || MismatchedResponse::Kind {
             question: self.id.clone(),
+            part: None,
             expected: self.body.kind(),
             response: response.kind(),
         };
-        Ok(match (&self.body, response) {
+        Ok(Some(match (&self.body, response) {
             (QuestionBody::SingleChoice { correct, .. }, Response::SingleChoice { choice }) => {
                 all_or_nothing(choice == correct)
             }
@@ -176,8 +210,73 @@ impl Question {
                     all_or_nothing(right == pairs.len() && given.len() == pairs.len())
                 }
             }
+            (QuestionBody::Essay { .. }, Response::Essay { text }) if text.trim().is_empty() => {
+                all_or_nothing(false)
+            }
+            (QuestionBody::Essay { .. }, Response::Essay { .. }) => return Ok(None),
+            (QuestionBody::CaseStudy { parts, .. }, Response::CaseStudy { parts: given }) => {
+                return self.score_parts(parts, given);
+            }
             _ => return Err(mismatch()),
-        })
+        }))
+    }
+
+    /// [`Question::auto_score`], with a response awaiting a grader scoring 0 for now.
+    pub fn score(&self, response: &Response) -> Result<Score, MismatchedResponse> {
+        Ok(self.auto_score(response)?.unwrap_or(Score {
+            points: 0.0,
+            max: f64::from(self.points),
+        }))
+    }
+
+    /// A case study's score: the sum of its parts' scores, or `None` while any part
+    /// awaits a grader.
+    fn score_parts(
+        &self,
+        parts: &[Question],
+        given: &[(String, Response)],
+    ) -> Result<Option<Score>, MismatchedResponse> {
+        let mut answers: HashMap<&str, &Response> = HashMap::new();
+        for (part, response) in given {
+            if !parts.iter().any(|p| &p.id == part) {
+                return Err(MismatchedResponse::UnknownPart {
+                    question: self.id.clone(),
+                    part: part.clone(),
+                });
+            }
+            if answers.insert(part, response).is_some() {
+                return Err(MismatchedResponse::RepeatedPart {
+                    question: self.id.clone(),
+                    part: part.clone(),
+                });
+            }
+        }
+        let mut points = 0.0;
+        let mut pending = false;
+        for part in parts {
+            let Some(response) = answers.get(part.id.as_str()) else {
+                continue;
+            };
+            let score = part.auto_score(response).map_err(|e| match e {
+                MismatchedResponse::Kind {
+                    expected, response, ..
+                } => MismatchedResponse::Kind {
+                    question: self.id.clone(),
+                    part: Some(part.id.clone()),
+                    expected,
+                    response,
+                },
+                other => other,
+            })?;
+            match score {
+                Some(score) => points += score.points,
+                None => pending = true,
+            }
+        }
+        Ok((!pending).then(|| Score {
+            points: rounded(points),
+            max: f64::from(self.points),
+        }))
     }
 }
 
@@ -365,6 +464,145 @@ mod tests {
                 .unwrap()
                 .points,
             0.0
+        );
+    }
+
+    fn essay() -> QuestionBody {
+        QuestionBody::Essay {
+            min_words: None,
+            max_words: Some(300),
+            rubric: "Names the overlap.".into(),
+        }
+    }
+
+    #[test]
+    fn an_essay_awaits_a_grader_unless_blank() {
+        let q = question(essay());
+        let text = |t: &str| Response::Essay { text: t.into() };
+        assert_eq!(q.auto_score(&text("Majorities overlap.")).unwrap(), None);
+        assert_eq!(
+            q.auto_score(&text(" \n ")).unwrap(),
+            Some(Score {
+                points: 0.0,
+                max: 2.0
+            }),
+            "nothing to grade"
+        );
+        assert_eq!(
+            q.score(&text("Majorities overlap.")).unwrap().points,
+            0.0,
+            "0 until graded"
+        );
+        assert!(
+            q.auto_score(&Response::ShortText { text: "x".into() })
+                .is_err()
+        );
+    }
+
+    /// Parts: 'a' single choice (2 points), 'b' multiple response with partial credit
+    /// (2 points), 'c' essay (2 points).
+    fn case_study() -> Question {
+        let part = |id: &str, body| Question {
+            id: id.into(),
+            ..question(body)
+        };
+        Question {
+            id: "cs".into(),
+            points: 6,
+            ..question(QuestionBody::CaseStudy {
+                stimulus: "The incident.".into(),
+                parts: vec![
+                    part(
+                        "a",
+                        QuestionBody::SingleChoice {
+                            choices: choices(&["x", "y"]),
+                            correct: "y".into(),
+                        },
+                    ),
+                    part(
+                        "b",
+                        QuestionBody::MultipleResponse {
+                            choices: choices(&["p", "q", "r"]),
+                            correct: ids(&["p", "q"]),
+                            partial_credit: true,
+                        },
+                    ),
+                    part("c", essay()),
+                ],
+            })
+        }
+    }
+
+    fn answers(parts: &[(&str, Response)]) -> Response {
+        Response::CaseStudy {
+            parts: parts
+                .iter()
+                .map(|(id, response)| ((*id).to_owned(), response.clone()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_case_study_scores_the_sum_of_its_parts() {
+        let q = case_study();
+        let a = Response::SingleChoice { choice: "y".into() };
+        let half_of_b = Response::MultipleResponse {
+            choices: ids(&["p"]),
+        };
+        let blank_c = Response::Essay { text: "".into() };
+        assert_eq!(
+            q.auto_score(&answers(&[
+                ("b", half_of_b.clone()),
+                ("a", a.clone()),
+                ("c", blank_c)
+            ]))
+            .unwrap(),
+            Some(Score {
+                points: 3.0,
+                max: 6.0
+            })
+        );
+        assert_eq!(
+            q.auto_score(&answers(&[("b", half_of_b)])).unwrap(),
+            Some(Score {
+                points: 1.0,
+                max: 6.0
+            }),
+            "parts left out score 0"
+        );
+        let written_c = Response::Essay {
+            text: "Page the owner.".into(),
+        };
+        assert_eq!(
+            q.auto_score(&answers(&[("a", a), ("c", written_c)]))
+                .unwrap(),
+            None,
+            "an answered essay part awaits a grader"
+        );
+    }
+
+    #[test]
+    fn a_case_study_answer_must_fit_its_parts() {
+        let q = case_study();
+        let wrong_kind = answers(&[("a", Response::TrueFalse { value: true })]);
+        assert_eq!(
+            q.auto_score(&wrong_kind).unwrap_err().to_string(),
+            "a true_false answer does not fit question 'cs' part 'a', which is single_choice"
+        );
+        let unknown = answers(&[("z", Response::TrueFalse { value: true })]);
+        assert_eq!(
+            q.auto_score(&unknown).unwrap_err().to_string(),
+            "the answer to case study 'cs' names part 'z', which it does not have"
+        );
+        let a = Response::SingleChoice { choice: "y".into() };
+        let twice = answers(&[("a", a.clone()), ("a", a.clone())]);
+        assert_eq!(
+            q.auto_score(&twice).unwrap_err().to_string(),
+            "the answer to case study 'cs' answers part 'a' twice"
+        );
+        assert_eq!(
+            q.auto_score(&a).unwrap_err().to_string(),
+            "a single_choice answer does not fit question 'cs', which is case_study"
         );
     }
 }

@@ -45,7 +45,10 @@ pub struct FormSection {
 pub struct FormItem {
     pub question_id: String,
     /// The order options are shown in: choice ids (choice items), item ids (ordering),
-    /// or answer texts (matching, distractors included). Empty for other kinds.
+    /// or answer texts (matching, distractors included). A case study lists its parts'
+    /// orders one after the other in authored order, each entry as `part-id/option`
+    /// (part ids have no `/`), every part shuffled under its own label. Empty for other
+    /// kinds.
     pub option_order: Vec<String>,
 }
 
@@ -150,7 +153,23 @@ pub fn assemble(blueprint: &Blueprint, bank: &[Question], seed: &FormSeed) -> Re
 }
 
 fn option_order(blueprint: &Blueprint, question: &Question, seed: &FormSeed) -> Vec<String> {
-    let mut stream = Stream::new(seed, format!("options/{}", question.id));
+    options_under(
+        blueprint,
+        question,
+        seed,
+        format!("options/{}", question.id),
+    )
+}
+
+/// The option order of `question` (or of a case study's part), shuffled with the stream
+/// labelled `label`.
+fn options_under(
+    blueprint: &Blueprint,
+    question: &Question,
+    seed: &FormSeed,
+    label: String,
+) -> Vec<String> {
+    let mut stream = Stream::new(seed, label.clone());
     match &question.body {
         QuestionBody::SingleChoice { choices, .. }
         | QuestionBody::MultipleResponse { choices, .. } => {
@@ -183,9 +202,18 @@ fn option_order(blueprint: &Blueprint, question: &Question, seed: &FormSeed) -> 
             stream.shuffle(&mut answers);
             answers
         }
+        QuestionBody::CaseStudy { parts, .. } => parts
+            .iter()
+            .flat_map(|part| {
+                options_under(blueprint, part, seed, format!("{label}/{}", part.id))
+                    .into_iter()
+                    .map(|option| format!("{}/{option}", part.id))
+            })
+            .collect(),
         QuestionBody::TrueFalse { .. }
         | QuestionBody::Numeric { .. }
-        | QuestionBody::ShortText { .. } => Vec::new(),
+        | QuestionBody::ShortText { .. }
+        | QuestionBody::Essay { .. } => Vec::new(),
     }
 }
 
@@ -321,6 +349,55 @@ mod tests {
         "raft-2:badc",
         "raft-3:cbda",
     ];
+
+    #[test]
+    fn a_case_study_lists_its_parts_options_in_part_order() {
+        let ordering = Question {
+            id: "b".into(),
+            body: QuestionBody::Ordering {
+                items: ["p", "q", "r"]
+                    .iter()
+                    .map(|c| Choice {
+                        id: (*c).into(),
+                        text: c.to_uppercase(),
+                    })
+                    .collect(),
+                partial_credit: false,
+            },
+            ..choice_question("b", "consensus")
+        };
+        let essay = Question {
+            id: "c".into(),
+            body: QuestionBody::Essay {
+                min_words: None,
+                max_words: None,
+                rubric: String::new(),
+            },
+            ..choice_question("c", "consensus")
+        };
+        let case = Question {
+            id: "cs".into(),
+            points: 3,
+            body: QuestionBody::CaseStudy {
+                stimulus: "The incident.".into(),
+                parts: vec![choice_question("a", "consensus"), ordering, essay],
+            },
+            ..choice_question("cs", "consensus")
+        };
+        let seed = FormSeed("00112233445566778899aabbccddeeff".into());
+        let order = option_order(&blueprint(), &case, &seed);
+        assert_eq!(order.len(), 4 + 3, "{order:?}");
+        let (a, b) = order.split_at(4);
+        let sorted = |part: &[String]| {
+            let mut part = part.to_vec();
+            part.sort();
+            part
+        };
+        assert_eq!(sorted(a), ["a/a", "a/b", "a/c", "a/d"]);
+        assert_eq!(sorted(b), ["b/p", "b/q", "b/r"]);
+        assert_ne!(b, ["b/p", "b/q", "b/r"], "never in the key's order");
+        assert_eq!(order, option_order(&blueprint(), &case, &seed));
+    }
 
     #[test]
     fn the_blueprint_check_guarantees_every_seed_a_form() {

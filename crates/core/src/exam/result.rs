@@ -1,7 +1,8 @@
 //! Grading and the result document (DESIGN §4): every gradable item scored with QTI's
 //! `match_correct` / `map_response` semantics, scores per topic, pass or fail against the
-//! cut score; the document signed with the device key (compact JWS, EdDSA) and sealed to
-//! the server's key (HPKE: X25519, HKDF-SHA256, AES-256-GCM), ready for the outbox.
+//! cut score (provisional while an answered essay awaits a grader); the document signed
+//! with the device key (compact JWS, EdDSA) and sealed to the server's key (HPKE:
+//! X25519, HKDF-SHA256, AES-256-GCM), ready for the outbox.
 
 use std::collections::BTreeMap;
 
@@ -43,11 +44,14 @@ pub struct ItemResult {
     /// `None`: not answered.
     pub response: Option<Response>,
     pub saved_at: Option<String>,
-    /// `None`: awaits a grader.
+    /// `None`: awaits a grader (an answered essay, or a case study with one). An item
+    /// not answered, or answered with a blank essay, scores 0.
     pub score: Option<Score>,
     pub max: f64,
 }
 
+/// A topic's points, counted like [`Grading`]'s: items awaiting a grader add to `max`
+/// only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TopicResult {
@@ -61,8 +65,9 @@ pub struct TopicResult {
 pub struct Grading {
     pub items: Vec<ItemResult>,
     pub topics: Vec<TopicResult>,
-    /// Points scored over points possible, of the graded items.
+    /// Points scored on the graded items.
     pub points: f64,
+    /// Points possible on all items, graded or awaiting a grader.
     pub max: f64,
     /// 0–100, of all items' points (items awaiting a grader count as zero until graded).
     pub percent: f64,
@@ -92,15 +97,15 @@ pub fn grade(
             })?;
         let answer = latest.get(question.id.as_str());
         let max = f64::from(question.points);
+        let zero = Score { points: 0.0, max };
+        // An answer of the wrong kind scores 0, like no answer.
         let score = match answer {
-            Some(answer) => question
-                .score(&answer.response)
-                .unwrap_or(Score { points: 0.0, max }),
-            None => Score { points: 0.0, max },
+            Some(answer) => question.auto_score(&answer.response).unwrap_or(Some(zero)),
+            None => Some(zero),
         };
         for topic in &question.topics {
             let entry = topics.entry(topic.clone()).or_default();
-            entry.0 += score.points;
+            entry.0 += score.map_or(0.0, |s| s.points);
             entry.1 += max;
         }
         items.push(ItemResult {
@@ -108,7 +113,7 @@ pub fn grade(
             topics: question.topics.clone(),
             response: answer.map(|a| a.response.clone()),
             saved_at: answer.map(|a| a.saved_at.clone()),
-            score: Some(score),
+            score,
             max,
         });
     }
@@ -341,4 +346,112 @@ pub fn verify_signed(
         }
     }
     Ok(document)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::QuestionBody;
+    use crate::exam::form::{FormItem, FormSection, FormSeed};
+
+    fn question(id: &str, points: u32, body: QuestionBody) -> Question {
+        Question {
+            id: id.into(),
+            topics: vec!["consensus".into()],
+            prompt: format!("Prompt {id}"),
+            explanation: String::new(),
+            points,
+            body,
+        }
+    }
+
+    /// A true/false item worth 1 point and an essay worth 3.
+    fn bank() -> Vec<Question> {
+        vec![
+            question("tf", 1, QuestionBody::TrueFalse { correct: true }),
+            question(
+                "essay",
+                3,
+                QuestionBody::Essay {
+                    min_words: None,
+                    max_words: None,
+                    rubric: String::new(),
+                },
+            ),
+        ]
+    }
+
+    fn form() -> Form {
+        Form {
+            seed: FormSeed("00112233445566778899aabbccddeeff".into()),
+            sections: vec![FormSection {
+                id: "one".into(),
+                items: ["tf", "essay"]
+                    .iter()
+                    .map(|id| FormItem {
+                        question_id: (*id).into(),
+                        option_order: Vec::new(),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    fn answer(question_id: &str, response: Response) -> SavedAnswer {
+        SavedAnswer {
+            question_id: question_id.into(),
+            response,
+            saved_at: "2026-11-24T10:00:00Z".into(),
+            seq: 1,
+        }
+    }
+
+    fn essay(text: &str) -> SavedAnswer {
+        answer("essay", Response::Essay { text: text.into() })
+    }
+
+    fn right_tf() -> SavedAnswer {
+        answer("tf", Response::TrueFalse { value: true })
+    }
+
+    #[test]
+    fn an_answered_essay_leaves_the_outcome_provisional() {
+        let answers = [right_tf(), essay("Majorities overlap.")];
+        let grading = grade(&form(), &answers, &bank(), 20).unwrap();
+        assert_eq!(
+            grading.outcome,
+            Outcome::Provisional,
+            "25% ≥ 20% is not enough"
+        );
+        assert_eq!(grading.items[1].score, None);
+        assert_eq!(
+            (grading.points, grading.max, grading.percent),
+            (1.0, 4.0, 25.0)
+        );
+        assert_eq!(
+            grading.topics,
+            [TopicResult {
+                topic: "consensus".into(),
+                points: 1.0,
+                max: 4.0
+            }]
+        );
+    }
+
+    #[test]
+    fn the_outcome_is_final_when_no_item_awaits_a_grader() {
+        let unanswered = grade(&form(), &[right_tf()], &bank(), 20).unwrap();
+        assert_eq!(unanswered.outcome, Outcome::Pass);
+        assert_eq!(
+            unanswered.items[1].score,
+            Some(Score {
+                points: 0.0,
+                max: 3.0
+            }),
+            "an unanswered essay has nothing to grade"
+        );
+        let blank = grade(&form(), &[right_tf(), essay("  ")], &bank(), 50).unwrap();
+        assert_eq!(blank.outcome, Outcome::Fail);
+        assert_eq!(blank.percent, 25.0);
+    }
 }
