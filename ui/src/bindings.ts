@@ -52,17 +52,60 @@ export const commands = {
 	libraryInteractive: () => __TAURI_INVOKE<void>("library_interactive"),
 	/**  Where the video player reads a pack file: a loopback HTTP URL (see `stream`). */
 	videoUrl: (packId: string, path: string) => typedError<string, IpcError>(__TAURI_INVOKE("video_url", { packId, path })),
+	/**  The installed exams, for the exams screen. */
+	listExams: () => typedError<ExamSummary[], IpcError>(__TAURI_INVOKE("list_exams")),
+	/**  Unlocks an exam with the proctor's start code; the session waits in the lobby. */
+	beginExam: (examId: string, startCode: string, extraTimePercent: number) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("begin_exam", { examId, startCode, extraTimePercent })),
+	/**  The session as the candidate's screen shows it; a running session locks the window. */
+	examPaper: (sessionId: string) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("exam_paper", { sessionId })),
+	/**  The lobby's system check: displays, virtual machine indicators, disk space. */
+	examSystemCheck: () => typedError<SystemCheck, IpcError>(__TAURI_INVOKE("exam_system_check")),
+	/**  Checks the system again, starts the clock and locks the window down. */
+	startExam: (sessionId: string) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("start_exam", { sessionId })),
+	/**  Accounts for exam time; the UI calls it about once a second while the exam runs. */
+	examTick: (sessionId: string) => typedError<Timer, IpcError>(__TAURI_INVOKE("exam_tick", { sessionId })),
+	/**  Saves an answer; it is on disk when this returns. */
+	saveExamAnswer: (sessionId: string, questionId: string, response: Response) => typedError<ExamAnswerSaved, IpcError>(__TAURI_INVOKE("save_exam_answer", { sessionId, questionId, response })),
+	flagExamItem: (sessionId: string, questionId: string, flagged: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("flag_exam_item", { sessionId, questionId, flagged })),
+	/**  Where the candidate is, so a restart reopens there. */
+	setExamPosition: (sessionId: string, section: number, item: number) => typedError<null, IpcError>(__TAURI_INVOKE("set_exam_position", { sessionId, section, item })),
+	/**  A break: the clock stops. */
+	pauseExam: (sessionId: string) => typedError<SessionView, IpcError>(__TAURI_INVOKE("pause_exam", { sessionId })),
+	resumeExam: (sessionId: string) => typedError<SessionView, IpcError>(__TAURI_INVOKE("resume_exam", { sessionId })),
+	/**  Something the exam screen blocked or noticed, for the proctor log. */
+	logExamEvent: (sessionId: string, event: ObservedEvent) => typedError<null, IpcError>(__TAURI_INVOKE("log_exam_event", { sessionId, event })),
+	/**  Submits, seals the result into the outbox and releases the window. */
+	submitExam: (sessionId: string) => typedError<FinishedResult, IpcError>(__TAURI_INVOKE("submit_exam", { sessionId })),
+	/**  A submitted session's result (sealed on first asking). */
+	examResult: (sessionId: string) => typedError<FinishedResult, IpcError>(__TAURI_INVOKE("exam_result", { sessionId })),
+	/**  With the proctor's PIN, writes the sealed result into a folder; returns the file. */
+	exportExamResult: (sessionId: string, folder: string, proctorPin: string) => typedError<string, IpcError>(__TAURI_INVOKE("export_exam_result", { sessionId, folder, proctorPin })),
+	/**  With the proctor's PIN, releases the window and quits; the attempt stays open. */
+	proctorExit: (sessionId: string, proctorPin: string) => typedError<null, IpcError>(__TAURI_INVOKE("proctor_exit", { sessionId, proctorPin })),
+	/**  With the proctor's PIN, adds minutes to the exam. */
+	grantExamTime: (sessionId: string, minutes: number, proctorPin: string) => typedError<SessionView, IpcError>(__TAURI_INVOKE("grant_exam_time", { sessionId, minutes, proctorPin })),
+	/**  The exam the app was in when it stopped, if any; a running one locks the window. */
+	interruptedExam: () => typedError<Reopened | null, IpcError>(__TAURI_INVOKE("interrupted_exam")),
+	/**  Resume codes this session has accepted (the proctor's command needs the number). */
+	examResumeCount: (sessionId: string) => typedError<number, IpcError>(__TAURI_INVOKE("exam_resume_count", { sessionId })),
+	/**  Goes on past the reboot limit with the proctor's resume code. */
+	resumeExamWithCode: (sessionId: string, code: string) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("resume_exam_with_code", { sessionId, code })),
 };
 
 /** Events */
 export const events = {
+	closeRefused: makeEvent<CloseRefused, CloseRefused>("close-refused"),
 	importProgress: makeEvent<ImportProgress, ImportProgress>("import-progress"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
 };
 
 /* Types */
 export type AnswerFeedback = {
-	score: Score,
+	/**
+	 *  `None`: no one grades this answer in practice (an essay, or a case study with
+	 *  one); it is recorded as submitted, to compare with the explanation.
+	 */
+	score: Score | null,
 	correct: boolean,
 	/**  Markdown explaining the answer. */
 	explanation: string,
@@ -79,6 +122,11 @@ export type Chapter = {
 	/**  Seconds from the start. */
 	at: number,
 	title: string,
+};
+
+/**  The locked exam window refused a close request (the proctor log records it). */
+export type CloseRefused = {
+	session_id: string,
 };
 
 export type CourseOutline = {
@@ -137,6 +185,109 @@ export type DailyActivity = {
 	answers: number,
 };
 
+/**  An answer on disk, with its mark when the exam gives immediate feedback. */
+export type ExamAnswerSaved = {
+	saved: SavedAnswer,
+	feedback: ItemFeedback | null,
+};
+
+/**
+ *  What the candidate's screen shows of a session: the session and its items in form
+ *  order, without answer keys.
+ */
+export type ExamPaper = {
+	session: SessionView,
+	title: string,
+	feedback: Feedback,
+	cut_score_percent: number,
+	reboot_limit_minutes: number,
+	sections: PaperSection[],
+};
+
+/**  An installed exam, for the exams screen. */
+export type ExamSummary = {
+	exam_id: string,
+	version: string,
+	title: string,
+	summary: string,
+	track: string | null,
+	/**  `None`: untimed. */
+	time_limit_minutes: number | null,
+	item_count: number,
+	sections: SectionSummary[],
+	cut_score_percent: number,
+	attempts_allowed: number,
+	/**  Attempts started so far (any version of this exam). */
+	attempts_used: number,
+	feedback: Feedback,
+	reboot_limit_minutes: number,
+	/**  A session of this exam that is not yet submitted. */
+	open_session: string | null,
+	/**  The last submitted session, whose result can be shown. */
+	last_submitted: string | null,
+	/**
+	 *  Whether this installation trusts the server the results are sealed to; without
+	 *  it an attempt cannot start.
+	 */
+	server_trusted: boolean,
+};
+
+/**  Whether the candidate sees right and wrong while sitting the exam. */
+export type Feedback = 
+/**  Certification: nothing until the result. */
+"none" | 
+/**  Practice: each answer is marked when saved. */
+"immediate";
+
+/**  A result in the outbox, as the candidate's summary needs it. */
+export type FinishedResult = {
+	result_id: string,
+	receipt_code: string,
+	/**  The sealed envelope, as exported for an offline hand-in. */
+	sealed: string,
+	session: SessionView,
+	/**  The grading, when it was made in this process (the sealed copy is authoritative). */
+	grading: Grading | null,
+};
+
+export type Form = {
+	seed: FormSeed,
+	sections: FormSection[],
+};
+
+export type FormItem = {
+	question_id: string,
+	/**
+	 *  The order options are shown in: choice ids (choice items), item ids (ordering),
+	 *  or answer texts (matching, distractors included). A case study lists its parts'
+	 *  orders one after the other in authored order, each entry as `part-id/option`
+	 *  (part ids have no `/`), every part shuffled under its own label. Empty for other
+	 *  kinds.
+	 */
+	option_order: string[],
+};
+
+export type FormSection = {
+	id: string,
+	items: FormItem[],
+};
+
+/**  128 random bits, written as 32 hex characters. */
+export type FormSeed = string;
+
+export type Grading = {
+	items: ItemResult[],
+	topics: TopicResult[],
+	/**  Points scored on the graded items. */
+	points: number | null,
+	/**  Points possible on all items, graded or awaiting a grader. */
+	max: number | null,
+	/**  0–100, of all items' points (items awaiting a grader count as zero until graded). */
+	percent: number | null,
+	cut_score_percent: number,
+	outcome: Outcome,
+};
+
 /**  What an import did. */
 export type ImportOutcome = { outcome: "installed"; pack_id: string; version: string } | { outcome: "updated"; pack_id: string; from: string; to: string } | 
 /**  The same version was already installed; nothing changed. */
@@ -167,6 +318,28 @@ export type IpcError = {
 export type IpcErrorCode = "invalid_pack" | "untrusted_pack" | "older_pack" | "database_too_new" | "database" | "io" | "not_found" | "invalid_answer" | "invalid_input" | "invalid_key" | 
 /**  A fault in the shell itself, not in the learner's data. */
 "internal";
+
+export type ItemFeedback = {
+	/**  `None`: a person grades this item later. */
+	score: Score | null,
+	correct: boolean,
+	/**  Markdown. */
+	explanation: string,
+};
+
+export type ItemResult = {
+	question_id: string,
+	topics: string[],
+	/**  `None`: not answered. */
+	response: Response | null,
+	saved_at: string | null,
+	/**
+	 *  `None`: awaits a grader (an answered essay, or a case study with one). An item
+	 *  not answered, or answered with a blank essay, scores 0.
+	 */
+	score: Score | null,
+	max: number | null,
+};
 
 export type LessonKind = "article" | "video" | "quiz";
 
@@ -239,9 +412,28 @@ export type Note = {
 	updated_at: string,
 };
 
+/**  Something the candidate's screen saw and blocked or noticed, for the proctor log. */
+export type ObservedEvent = 
+/**  A shortcut the exam blocks (reload, print, find, zoom, devtools, navigation). */
+{ kind: "shortcut_blocked"; keys: string } | 
+/**  A copy or paste across the exam's boundary. */
+{ kind: "clipboard_blocked"; action: string } | 
+/**  The page was hidden or shown again. */
+{ kind: "visibility_changed"; hidden: boolean } | { kind: "context_menu_blocked" };
+
 export type OptionView = {
 	id: string,
 	text: string,
+};
+
+export type Outcome = "pass" | "fail" | 
+/**  Items await a grader (essays): the outcome is known once they are graded. */
+"provisional";
+
+export type PaperSection = {
+	id: string,
+	title: string,
+	items: QuestionView[],
 };
 
 export type Preferences = {
@@ -256,8 +448,8 @@ export type Preferences = {
 };
 
 /**
- *  A question as shown before answering: no answer key. Ordering items and matching
- *  answers come in a stable shuffled order.
+ *  A question as shown before answering: no answer key (and no essay rubric). Ordering
+ *  items and matching answers come in a stable shuffled order.
  */
 export type QuestionView = {
 	id: string,
@@ -272,6 +464,16 @@ export type QuestionView = {
 	/**  Matching: the right-hand answers, with distractors. */
 	right: string[],
 	unit: string | null,
+	/**  Essay: the word limits to show. */
+	min_words: number | null,
+	max_words: number | null,
+	/**  Case study: the shared material (Markdown), shown above its parts. */
+	stimulus: string | null,
+	/**
+	 *  Case study: its parts in authored order, answered together with
+	 *  `Response::CaseStudy`.
+	 */
+	parts: QuestionView[],
 };
 
 export type QuizView = {
@@ -279,12 +481,28 @@ export type QuizView = {
 	questions: QuestionView[],
 };
 
+/**  What reopening a session after the app stopped found. */
+export type Reopened = 
+/**  Straight back into the exam. */
+{ outcome: "continue"; session: SessionView } | 
+/**  Away longer than the reboot limit: a proctor's resume code is needed. */
+{ outcome: "needs_resume_code"; session_id: string; offline_minutes: number };
+
 /**  A candidate's or learner's answer to one question. */
 export type Response = { kind: "single_choice"; choice: string } | { kind: "multiple_response"; choices: string[] } | { kind: "true_false"; value: boolean } | { kind: "numeric"; value: number | null } | { kind: "short_text"; text: string } | 
 /**  Item ids in the order given. */
 { kind: "ordering"; order: string[] } | 
 /**  `(left, right)` texts as paired. */
-{ kind: "matching"; pairs: ([string, string])[] };
+{ kind: "matching"; pairs: ([string, string])[] } | { kind: "essay"; text: string } | 
+/**  `(part id, answer)` for each part answered; a part left out scores 0. */
+{ kind: "case_study"; parts: ([string, Response])[] };
+
+export type SavedAnswer = {
+	question_id: string,
+	response: Response,
+	saved_at: string,
+	seq: number,
+};
 
 export type Score = {
 	points: number | null,
@@ -317,6 +535,32 @@ export type SearchHit = {
 
 export type SearchHitKind = "lesson" | "question";
 
+export type SectionSummary = {
+	id: string,
+	title: string,
+	items: number,
+};
+
+export type SessionState = 
+/**  Created: rules and system check shown, the clock not started. */
+"lobby" | "running" | 
+/**  A scheduled break or a proctor's pause: the clock stands still. */
+"paused" | "submitted";
+
+/**  A session as the candidate's screen needs it. */
+export type SessionView = {
+	session_id: string,
+	exam_id: string,
+	exam_version: string,
+	state: SessionState,
+	timer: Timer,
+	form: Form,
+	/**  (section index, item index) the candidate was at. */
+	position: [number, number],
+	answers: SavedAnswer[],
+	flagged: string[],
+};
+
 export type Streak = {
 	/**  Consecutive days of study up to today (or up to yesterday, if today has no study yet). */
 	current_days: number,
@@ -324,9 +568,33 @@ export type Streak = {
 	studied_today: boolean,
 };
 
+/**
+ *  What the lobby's system check found. Displays come from the shell, which can see
+ *  them; the rest is measured here.
+ */
+export type SystemCheck = {
+	displays: number,
+	/**  Signs of a virtual machine (e.g. "CPU reports a hypervisor"); empty on hardware. */
+	vm_indicators: string[],
+	/**  Free space where answers are saved, in MiB. */
+	free_disk_mib: number,
+	/**  Problems that stop the exam from starting. */
+	blocking: string[],
+	/**  Findings the candidate sees and the proctor log records; the exam can start. */
+	warnings: string[],
+};
+
 export type Theme = 
 /**  Follow the system's light or dark setting. */
 "system" | "light" | "dark" | "high_contrast";
+
+/**  The exam clock as the candidate sees it. */
+export type Timer = {
+	/**  `None`: untimed. */
+	limit_ms: number | null,
+	used_ms: number,
+	remaining_ms: number | null,
+};
 
 export type TopicAccuracy = {
 	topic_id: string,
@@ -334,6 +602,16 @@ export type TopicAccuracy = {
 	answers: number,
 	/**  Share of points scored, 0–1; `None` before any answer. */
 	accuracy: number | null,
+};
+
+/**
+ *  A topic's points, counted like [`Grading`]'s: items awaiting a grader add to `max`
+ *  only.
+ */
+export type TopicResult = {
+	topic: string,
+	points: number | null,
+	max: number | null,
 };
 
 export type VideoView = {

@@ -59,9 +59,11 @@ export function Quiz({ packId, quiz, source }: { packId: string; quiz: QuizView;
 }
 
 function summarize(quiz: QuizView, results: Record<string, AnswerFeedback>) {
-  const total = quiz.questions.reduce((sum, q) => sum + q.points, 0);
+  // An answer nobody grades here (an essay) counts as answered, its points in neither sum.
+  const graded = quiz.questions.filter((q) => results[q.id]?.score !== null);
+  const total = graded.reduce((sum, q) => sum + q.points, 0);
   const answered = quiz.questions.filter((q) => results[q.id] !== undefined).length;
-  const earned = quiz.questions.reduce((sum, q) => sum + (results[q.id]?.score.points ?? 0), 0);
+  const earned = graded.reduce((sum, q) => sum + (results[q.id]?.score?.points ?? 0), 0);
   const share = total > 0 ? (earned / total) * 100 : 0;
   return {
     total,
@@ -102,7 +104,9 @@ function QuizSummary({ quiz, results }: { quiz: QuizView; results: Record<string
   );
 }
 
-function verdictOf(feedback: AnswerFeedback): "correct" | "partly" | "incorrect" {
+/** `null`: the answer has no score here (an essay), so no verdict. */
+function verdictOf(feedback: AnswerFeedback): "correct" | "partly" | "incorrect" | null {
+  if (feedback.score === null) return null;
   if (feedback.correct) return "correct";
   return (feedback.score.points ?? 0) > 0 ? "partly" : "incorrect";
 }
@@ -196,8 +200,8 @@ function QuestionCard({
       const result = await commands.answerQuestion(packId, question.id, response);
       if (result.status === "error") throw result.error;
       setFeedback(result.data);
-      const more = onResult(result.data);
-      announce(more === null ? verdictText(result.data) : `${verdictText(result.data)} ${more}`);
+      const said = [verdictText(result.data), onResult(result.data)].filter((text) => text !== null).join(" ");
+      if (said !== "") announce(said);
     } catch (error) {
       setProblem(toUiError(error).message);
     } finally {
@@ -205,10 +209,12 @@ function QuestionCard({
     }
   };
 
-  const verdictText = (result: AnswerFeedback) => {
+  const verdictText = (result: AnswerFeedback): string | null => {
+    const verdict = verdictOf(result);
+    if (result.score === null || verdict === null) return null;
     const max = result.score.max ?? question.points;
     const values = { points: points(result.score.points ?? 0), max: points(max), count: max };
-    return t(`quiz.verdict.${verdictOf(result)}`, values);
+    return t(`quiz.verdict.${verdict}`, values);
   };
   const verdict = feedback === null ? null : verdictOf(feedback);
 
@@ -236,9 +242,9 @@ function QuestionCard({
             {problem}
           </p>
         )}
-        {feedback !== null && verdict !== null && (
-          <div className={`feedback feedback--${verdict}`}>
-            <p className="feedback__verdict">{verdictText(feedback)}</p>
+        {feedback !== null && (
+          <div className={`feedback${verdict !== null ? ` feedback--${verdict}` : ""}`}>
+            {verdict !== null && <p className="feedback__verdict">{verdictText(feedback)}</p>}
             {feedback.explanation.trim() !== "" && (
               <Markdown markdown={feedback.explanation} source={source} className="feedback__explanation" />
             )}
