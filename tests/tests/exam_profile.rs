@@ -352,3 +352,153 @@ fn an_exam_cannot_start_without_a_trusted_server_or_beyond_its_attempts() {
     assert_eq!(error.code(), ErrorCode::UntrustedPack);
     assert!(other.exams().unwrap().is_empty());
 }
+
+#[test]
+fn case_studies_and_essays_show_in_form_order_and_leave_the_result_provisional() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("exam");
+    std::fs::create_dir_all(source.join("questions")).unwrap();
+    std::fs::write(
+        source.join("exam.toml"),
+        r#"id = "case-exam"
+version = "1.0.0"
+title = "Case exam"
+summary = "A case study and an essay, with immediate feedback."
+
+[[topics]]
+id = "ops"
+title = "Operations"
+
+[blueprint]
+cut_score_percent = 50
+shuffle_options = true
+feedback = "immediate"
+
+[[blueprint.section]]
+id = "all"
+title = "All"
+
+[[blueprint.section.draw]]
+topic = "ops"
+count = 2
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        source.join("questions/ops.toml"),
+        r#"[[question]]
+id = "cs-outage"
+kind = "case_study"
+topics = ["ops"]
+prompt = "Read the incident report, then answer."
+stimulus = "At 02:14 the leader of a five-node cluster lost its disk."
+explanation = "A majority of five is three."
+
+  [[question.parts]]
+  id = "a"
+  kind = "single_choice"
+  prompt = "How many nodes had to acknowledge each entry?"
+  choices = [{ id = "w", text = "2" }, { id = "x", text = "3" }, { id = "y", text = "4" }, { id = "z", text = "5" }]
+  correct = "x"
+  points = 2
+
+  [[question.parts]]
+  id = "b"
+  kind = "essay"
+  prompt = "What should the on-call engineer have done first?"
+  points = 4
+
+[[question]]
+id = "postmortem"
+kind = "essay"
+topics = ["ops"]
+prompt = "Write the incident's timeline."
+explanation = "A good timeline names each event with its time."
+min_words = 20
+max_words = 300
+rubric = "Full marks for every event in order."
+"#,
+    )
+    .unwrap();
+    let publisher = Publisher::new();
+    let server = SealingKey::generate().unwrap();
+    let pack = dir.path().join("case.shexam");
+    let build = build_exam(&source, &publisher.key, &server.public_key(), &pack).unwrap();
+    let mut app = Studyhall::open(&dir.path().join("profile")).unwrap();
+    app.trust_publisher(&publisher.key.public_key()).unwrap();
+    app.trust_server(&server.public_key()).unwrap();
+    app.import_pack(&pack, &Quiet).unwrap();
+    let code = build.start_code.to_grouped().to_string();
+    let paper = app.begin_exam("case-exam", &code, 0).unwrap();
+    let session = paper.session.session_id.clone();
+    app.start_exam(&session, &app.exam_system_check(1)).unwrap();
+
+    let items = &paper.sections[0].items;
+    let case = items.iter().find(|i| i.id == "cs-outage").unwrap();
+    assert!(case.stimulus.as_deref().unwrap().contains("02:14"));
+    let form_item = paper.session.form.sections[0]
+        .items
+        .iter()
+        .find(|i| i.question_id == "cs-outage")
+        .unwrap();
+    let shown: Vec<String> = case.parts[0]
+        .options
+        .iter()
+        .map(|o| format!("a/{}", o.id))
+        .collect();
+    let drawn: Vec<String> = form_item
+        .option_order
+        .iter()
+        .filter(|o| o.starts_with("a/"))
+        .cloned()
+        .collect();
+    assert_eq!(shown, drawn, "the part's options follow the form");
+    let essay = items.iter().find(|i| i.id == "postmortem").unwrap();
+    assert_eq!((essay.min_words, essay.max_words), (Some(20), Some(300)));
+
+    let saved = app
+        .save_exam_answer(
+            &session,
+            "cs-outage",
+            &Response::CaseStudy {
+                parts: vec![
+                    ("a".into(), Response::SingleChoice { choice: "x".into() }),
+                    (
+                        "b".into(),
+                        Response::Essay {
+                            text: "Fail over to a healthy follower.".into(),
+                        },
+                    ),
+                ],
+            },
+        )
+        .unwrap();
+    let feedback = saved.feedback.unwrap();
+    assert!(
+        feedback.score.is_none(),
+        "an answered essay part awaits a grader"
+    );
+    let saved = app
+        .save_exam_answer(
+            &session,
+            "postmortem",
+            &Response::Essay {
+                text: "02:14 disk lost; 02:15 election.".into(),
+            },
+        )
+        .unwrap();
+    assert!(saved.feedback.unwrap().score.is_none());
+    // A response of the wrong kind is refused before it is stored.
+    assert!(
+        app.save_exam_answer(&session, "postmortem", &Response::TrueFalse { value: true })
+            .is_err()
+    );
+
+    let result = app.submit_exam(&session).unwrap();
+    let grading = result.grading.unwrap();
+    assert_eq!(
+        serde_json::to_value(grading.outcome).unwrap(),
+        serde_json::json!("provisional")
+    );
+    assert_eq!(grading.max, 7.0, "the case study 2 + 4, the essay 1");
+}

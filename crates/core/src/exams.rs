@@ -490,7 +490,7 @@ impl Studyhall {
         let question = find_question(&bank, question_id)?;
         // A response of the wrong kind is refused before it is stored.
         let score = question
-            .score(response)
+            .auto_score(response)
             .map_err(|e| Error::InvalidAnswer(e.to_string()))?;
         let saved = self.exams.sessions.record_answer(
             &mut self.storage,
@@ -502,8 +502,8 @@ impl Studyhall {
         let view = self.exams.sessions.view(&self.storage, session_id)?;
         let manifest = self.manifest_of(&view)?;
         let feedback = (manifest.blueprint.feedback == Feedback::Immediate).then(|| ItemFeedback {
-            correct: score.is_correct(),
-            score: Some(score),
+            correct: score.is_some_and(|s| s.is_correct()),
+            score,
             explanation: question.explanation.clone(),
         });
         Ok(ExamAnswerSaved { saved, feedback })
@@ -561,7 +561,11 @@ impl Studyhall {
 
     /// A session's proctor log, its hash chain verified.
     pub fn exam_log(&self, session_id: &str) -> Result<Vec<crate::exam::log::LogEntry>> {
-        Ok(self.exams.sessions.proctor_log(&self.storage, session_id)?.0)
+        Ok(self
+            .exams
+            .sessions
+            .proctor_log(&self.storage, session_id)?
+            .0)
     }
 
     /// Records what the candidate's screen observed.
@@ -847,20 +851,37 @@ fn find_question<'a>(bank: &'a [Question], question_id: &str) -> Result<&'a Ques
         })
 }
 
-/// A question as the candidate sees it, options in the form's order.
+/// A question as the candidate sees it, options in the form's order. A case study's
+/// order lists each part's options as `part-id/option`.
 fn item_view(question: &Question, item: &FormItem) -> QuestionView {
     let mut view = question_view(question);
-    if item.option_order.is_empty() {
-        return view;
+    if view.parts.is_empty() {
+        apply_order(&mut view, &item.option_order);
+    } else {
+        for part in &mut view.parts {
+            let prefix = format!("{}/", part.id);
+            let order: Vec<String> = item
+                .option_order
+                .iter()
+                .filter_map(|o| o.strip_prefix(&prefix).map(str::to_owned))
+                .collect();
+            apply_order(part, &order);
+        }
+    }
+    view
+}
+
+fn apply_order(view: &mut QuestionView, order: &[String]) {
+    if order.is_empty() {
+        return;
     }
     if view.kind == "matching" {
-        view.right = item.option_order.clone();
+        view.right = order.to_vec();
     } else {
-        let place = |id: &str| item.option_order.iter().position(|o| o == id);
+        let place = |id: &str| order.iter().position(|o| o == id);
         view.options
             .sort_by_key(|o| place(&o.id).unwrap_or(usize::MAX));
     }
-    view
 }
 
 /// Copies `file` into `dir/name` by way of a temporary file that is flushed before it
