@@ -2,6 +2,8 @@
 //! wrapper over `studyhall-core` and `studyhall-signing`; messages are for people, exit
 //! codes for scripts (0 success, 1 failure, 2 usage).
 
+mod exam;
+mod proctor;
 mod progress;
 mod results;
 mod watch;
@@ -10,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand};
 use studyhall_core::pack::{self, PackLimits};
 use studyhall_core::{ImportOutcome, Studyhall};
-use studyhall_signing::{PublicKey, SealingKey, SigningKey, TrustStore};
+use studyhall_signing::{PublicKey, SealingKey, SealingPublicKey, SigningKey, TrustStore};
 
 use progress::Bar;
 
@@ -21,7 +24,7 @@ use progress::Bar;
 #[command(
     name = "studyhall-cli",
     version,
-    about = "Author, sign, check and install Studyhall content; check exam results."
+    about = "Author, sign, check and install Studyhall content; give out exam codes; check exam results."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,9 +39,47 @@ enum Command {
     /// Build, check and install content packs.
     #[command(subcommand)]
     Pack(PackCommand),
+    /// The codes a proctor gives out during an exam: the proctor PIN and resume codes.
+    #[command(subcommand)]
+    Proctor(ProctorCommand),
     /// Check exam results.
     #[command(subcommand)]
     Results(ResultsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProctorCommand {
+    /// Print the exam's proctor PIN (to add time, close the exam window or export a result).
+    Pin {
+        #[command(flatten)]
+        exam: ExamArgs,
+    },
+    /// Print the resume code a candidate needs after being away longer than the exam's
+    /// reboot limit. Each code works for one session and one resume.
+    ResumeCode {
+        #[command(flatten)]
+        exam: ExamArgs,
+        /// The session id the candidate's screen shows.
+        #[arg(long)]
+        session: String,
+        /// Which resume this is, counting from 0, as the candidate's screen shows.
+        #[arg(long, default_value_t = 0)]
+        resume: u32,
+    },
+}
+
+/// The exam pack, checked against its publisher, and the start code that unlocks it.
+#[derive(Debug, clap::Args)]
+struct ExamArgs {
+    /// The exam pack (.shexam).
+    #[arg(long, value_name = "PACK")]
+    exam: PathBuf,
+    /// The publisher's public key (.pub.jwk) the pack must be signed by; repeat for several.
+    #[arg(long, required = true, value_name = "PUBLISHER.pub.jwk")]
+    trust: Vec<PathBuf>,
+    /// The exam's start code, as shown when the pack was built.
+    #[arg(long, value_name = "CODE")]
+    start_code: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,9 +120,11 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum PackCommand {
-    /// Build an author folder into a signed .shpack.
+    /// Build an author folder into a signed pack: a course (.shpack) from a folder with
+    /// course.toml, an encrypted exam (.shexam) from a folder with exam.toml. An exam's
+    /// start code and proctor PIN are printed once.
     Build {
-        /// The author folder (with course.toml).
+        /// The author folder (with course.toml or exam.toml).
         source: PathBuf,
         /// The publisher's private key (PKCS#8 PEM).
         #[arg(long)]
@@ -89,6 +132,10 @@ enum PackCommand {
         /// The pack file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Exams only, and required for them: the server's public sealing key (from
+        /// `keys new --kind sealing`); the exam's key release and results are sealed to it.
+        #[arg(long, value_name = "SERVER.pub.jwk")]
+        server_key: Option<PathBuf>,
     },
     /// Run every check an import runs; exit 0 when the pack is valid.
     Verify {
@@ -108,6 +155,10 @@ enum PackCommand {
         /// A publisher key to trust for this profile (.pub.jwk); repeat for several.
         #[arg(long)]
         trust: Vec<PathBuf>,
+        /// A server's public sealing key to trust for this profile (.pub.jwk): exam results
+        /// are sealed to it, and an exam starts only if the profile trusts its server.
+        #[arg(long, value_name = "SERVER.pub.jwk")]
+        trust_server: Vec<PathBuf>,
     },
     /// Rebuild the pack whenever the author folder changes.
     Watch {
@@ -136,21 +187,81 @@ fn run(command: Command) -> Result<()> {
         Command::Results(ResultsCommand::Verify { file, server_key }) => {
             results::verify(&file, &server_key)
         }
-        Command::Pack(PackCommand::Build { source, key, out }) => {
-            let key = load_key(&key)?;
-            build_once(&source, &key, &out)
+        Command::Proctor(ProctorCommand::Pin { exam }) => {
+            proctor::pin(&exam.exam, &load_trust(&exam.trust)?, &exam.start_code)
+        }
+        Command::Proctor(ProctorCommand::ResumeCode {
+            exam,
+            session,
+            resume,
+        }) => proctor::resume(
+            &exam.exam,
+            &load_trust(&exam.trust)?,
+            &exam.start_code,
+            &session,
+            resume,
+        ),
+        Command::Pack(PackCommand::Build {
+            source,
+            key,
+            out,
+            server_key,
+        }) => match (exam::is_exam_source(&source), server_key) {
+            (true, Some(server_key)) => exam::build(
+                &source,
+                &load_key(&key)?,
+                &load_server_public(&server_key)?,
+                &out,
+            ),
+            (true, None) => pack_build_usage_error(
+                ErrorKind::MissingRequiredArgument,
+                format!(
+                    "{} is an exam (it has exam.toml): building it needs --server-key \
+                     SERVER.pub.jwk, the public sealing key of the server its results are \
+                     sealed to (`studyhall-cli keys new --kind sealing` makes one)",
+                    source.display()
+                ),
+            ),
+            (false, Some(_)) => pack_build_usage_error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--server-key is for exams, and {} has no exam.toml; leave it out to build a course",
+                    source.display()
+                ),
+            ),
+            (false, None) => build_once(&source, &load_key(&key)?, &out),
+        },
+        Command::Pack(PackCommand::Verify { file, trust }) if exam::is_exam_pack(&file) => {
+            exam::verify(&file, &load_trust(&trust)?)
         }
         Command::Pack(PackCommand::Verify { file, trust }) => verify(&file, &load_trust(&trust)?),
+        Command::Pack(PackCommand::Inspect { file }) if exam::is_exam_pack(&file) => {
+            exam::inspect(&file)
+        }
         Command::Pack(PackCommand::Inspect { file }) => inspect(&file),
         Command::Pack(PackCommand::Import {
             file,
             profile,
             trust,
-        }) => import(&file, &profile, &trust),
+            trust_server,
+        }) => import(&file, &profile, &trust, &trust_server),
         Command::Pack(PackCommand::Watch { source, key, out }) => {
             let key = load_key(&key)?;
             watch::run(&source, &out, |src, out| build_once(src, &key, out))
         }
+    }
+}
+
+/// Exits with status 2, showing `pack build`'s usage: it was called the wrong way.
+fn pack_build_usage_error(kind: ErrorKind, message: String) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    match cli
+        .find_subcommand_mut("pack")
+        .and_then(|pack| pack.find_subcommand_mut("build"))
+    {
+        Some(build) => build.error(kind, message).exit(),
+        None => cli.error(kind, message).exit(),
     }
 }
 
@@ -209,6 +320,15 @@ fn load_trust(paths: &[PathBuf]) -> Result<TrustStore> {
 fn load_public(path: &Path) -> Result<PublicKey> {
     PublicKey::read_jwk_file(path)
         .with_context(|| format!("could not load the public key {}", path.display()))
+}
+
+fn load_server_public(path: &Path) -> Result<SealingPublicKey> {
+    SealingPublicKey::read_jwk_file(path).with_context(|| {
+        format!(
+            "could not load the server's public sealing key {}",
+            path.display()
+        )
+    })
 }
 
 fn build_once(source: &Path, key: &SigningKey, out: &Path) -> Result<()> {
@@ -276,26 +396,42 @@ fn inspect(file: &Path) -> Result<()> {
     Ok(())
 }
 
-fn import(file: &Path, profile: &Path, trust: &[PathBuf]) -> Result<()> {
+fn import(file: &Path, profile: &Path, trust: &[PathBuf], trust_server: &[PathBuf]) -> Result<()> {
     let mut studyhall = Studyhall::open(profile)
         .with_context(|| format!("could not open the profile {}", profile.display()))?;
     for path in trust {
         let key = load_public(path)?;
         studyhall.trust_publisher(&key)?;
     }
+    for path in trust_server {
+        studyhall.trust_server(&load_server_public(path)?)?;
+    }
     let bar = Bar::new();
     let outcome = studyhall.import_pack(file, &bar)?;
     bar.finish();
-    match outcome {
+    let pack_id = match outcome {
         ImportOutcome::Installed { pack_id, version } => {
-            println!("Installed {pack_id} {version} into {}", profile.display())
+            println!("Installed {pack_id} {version} into {}", profile.display());
+            pack_id
         }
         ImportOutcome::Updated { pack_id, from, to } => {
-            println!("Updated {pack_id} from {from} to {to}; study progress is kept")
+            println!("Updated {pack_id} from {from} to {to}; study progress is kept");
+            pack_id
         }
         ImportOutcome::Unchanged { pack_id, version } => {
-            println!("{pack_id} {version} is already installed; nothing changed")
+            println!("{pack_id} {version} is already installed; nothing changed");
+            pack_id
         }
+    };
+    let untrusted_server = studyhall
+        .exams()?
+        .iter()
+        .any(|exam| exam.exam_id == pack_id && !exam.server_trusted);
+    if untrusted_server {
+        println!(
+            "Note: this profile does not trust the server {pack_id}'s results are sealed to, so \
+             the exam cannot start yet; import it again with --trust-server SERVER.pub.jwk"
+        );
     }
     Ok(())
 }

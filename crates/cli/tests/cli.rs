@@ -2,31 +2,15 @@
 // The helpers below serve only these tests; a failed set-up step should fail the test.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_studyhall-cli"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use support::{assert_says, cli, new_key, p, text};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-course")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]
@@ -112,16 +96,8 @@ fn keys_build_verify_inspect_import() {
 fn verify_fails_with_the_reason_for_an_untrusted_or_damaged_pack() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    assert!(
-        cli(&["keys", "new", "--out", p(&keys), "--name", "a"])
-            .status
-            .success()
-    );
-    assert!(
-        cli(&["keys", "new", "--out", p(&keys), "--name", "b"])
-            .status
-            .success()
-    );
+    new_key(&keys, "a", "signing");
+    new_key(&keys, "b", "signing");
     let pack = dir.path().join("tiny.shpack");
     let key_a = keys.join("a.key");
     assert!(
@@ -145,8 +121,7 @@ fn verify_fails_with_the_reason_for_an_untrusted_or_damaged_pack() {
         "--trust",
         p(&keys.join("b.pub.jwk")),
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("does not trust"), "{}", text(&out));
+    assert_says(&out, 1, "does not trust");
 
     let mut bytes = std::fs::read(&pack).unwrap();
     let at = bytes.len() / 3;
@@ -174,11 +149,7 @@ fn verify_fails_with_the_reason_for_an_untrusted_or_damaged_pack() {
 fn build_reports_the_file_and_line_of_a_mistake() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    assert!(
-        cli(&["keys", "new", "--out", p(&keys), "--name", "k"])
-            .status
-            .success()
-    );
+    new_key(&keys, "k", "signing");
     let course = dir.path().join("course");
     copy_tree(&fixture(), &course);
     let bank = course.join("questions/bank.toml");
@@ -207,15 +178,11 @@ fn build_reports_the_file_and_line_of_a_mistake() {
 fn watch_rebuilds_on_change_and_survives_errors() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    assert!(
-        cli(&["keys", "new", "--out", p(&keys), "--name", "k"])
-            .status
-            .success()
-    );
+    new_key(&keys, "k", "signing");
     let course = dir.path().join("course");
     copy_tree(&fixture(), &course);
     let pack = dir.path().join("watched.shpack");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_studyhall-cli"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_studyhall-cli"))
         .args([
             "pack",
             "watch",
@@ -298,17 +265,7 @@ fn results_verify_reports_a_sealed_result_and_refuses_a_damaged_one() {
 
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    let out = cli(&[
-        "keys",
-        "new",
-        "--out",
-        p(&keys),
-        "--name",
-        "server",
-        "--kind",
-        "sealing",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    new_key(&keys, "server", "sealing");
     let server = SealingKey::read_file(&keys.join("server.key")).unwrap();
 
     // A short exam, sat and submitted: two items, one answered right.
