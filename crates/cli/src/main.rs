@@ -91,6 +91,13 @@ enum ResultsCommand {
         /// The server's private sealing key (from `keys new --kind sealing`).
         #[arg(long)]
         server_key: PathBuf,
+        /// The exam pack the result is of: the form is drawn again from its seed and every
+        /// item regraded (the server key releases the pack's content key).
+        #[arg(long, requires = "trust")]
+        exam: Option<PathBuf>,
+        /// The exam publisher's public key (.pub.jwk), to verify `--exam`; repeatable.
+        #[arg(long)]
+        trust: Vec<PathBuf>,
     },
 }
 
@@ -184,8 +191,17 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<()> {
     match command {
         Command::Keys(KeysCommand::New { out, name, kind }) => keys_new(&out, &name, kind),
-        Command::Results(ResultsCommand::Verify { file, server_key }) => {
-            results::verify(&file, &server_key)
+        Command::Results(ResultsCommand::Verify {
+            file,
+            server_key,
+            exam,
+            trust,
+        }) => {
+            let exam = match exam {
+                Some(pack) => Some((pack, load_trust(&trust)?)),
+                None => None,
+            };
+            results::verify(&file, &server_key, exam)
         }
         Command::Proctor(ProctorCommand::Pin { exam }) => {
             proctor::pin(&exam.exam, &load_trust(&exam.trust)?, &exam.start_code)

@@ -1,25 +1,63 @@
 //! `studyhall-cli results verify`: opens a sealed result file with the server's key and
 //! prints what it holds and which checks it passed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use studyhall_core::exam::result::{ResultDocument, verify_sealed};
-use studyhall_signing::SealingKey;
+use studyhall_core::exam::pack::open_exam;
+use studyhall_core::exam::result::{ExamContent, ResultDocument, verify_sealed};
+use studyhall_signing::{ContentKey, SealingKey, TrustStore};
 
-pub fn verify(file: &Path, server_key: &Path) -> Result<()> {
+/// Verifies `file`; with `exam` (a pack and the keys to verify it), also against the
+/// exam: the form drawn again from its seed and every item regraded.
+pub fn verify(file: &Path, server_key: &Path, exam: Option<(PathBuf, TrustStore)>) -> Result<()> {
     let server = SealingKey::read_file(server_key)
         .with_context(|| format!("could not load the server key {}", server_key.display()))?;
     let sealed = std::fs::read_to_string(file)
         .with_context(|| format!("could not read {}", file.display()))?;
-    let document = verify_sealed(&sealed, &server, None)
+    let unlocked = match &exam {
+        Some((pack, trust)) => Some(unlock_for_server(pack, trust, &server)?),
+        None => None,
+    };
+    let content = unlocked.as_ref().map(|u| ExamContent {
+        exam_id: &u.manifest.id,
+        exam_version: &u.version,
+        blueprint: &u.manifest.blueprint,
+        bank: &u.bank,
+    });
+    let document = verify_sealed(&sealed, &server, content)
         .with_context(|| format!("{} does not verify", file.display()))?;
-    print!("{}", report(&document));
+    print!("{}", report(&document, unlocked.is_some()));
     Ok(())
 }
 
+struct Unlocked {
+    manifest: studyhall_core::exam::pack::ExamManifest,
+    version: String,
+    bank: Vec<studyhall_core::content::Question>,
+}
+
+/// Opens the exam pack with the key it sealed for the server's release.
+fn unlock_for_server(pack: &Path, trust: &TrustStore, server: &SealingKey) -> Result<Unlocked> {
+    let exam = open_exam(pack, trust)
+        .with_context(|| format!("the exam pack {} does not verify", pack.display()))?;
+    let key = ContentKey::unwrap_released(server, &exam.manifest.release, &exam.manifest.binding())
+        .with_context(|| {
+            format!(
+                "{} is not sealed to this server key, so its items cannot be opened to check the form",
+                pack.display()
+            )
+        })?;
+    let unlocked = exam.unlock_with_key(&key)?;
+    Ok(Unlocked {
+        version: unlocked.manifest.version.to_string(),
+        manifest: unlocked.manifest,
+        bank: unlocked.bank,
+    })
+}
+
 /// The readable report of a verified result.
-fn report(d: &ResultDocument) -> String {
+fn report(d: &ResultDocument, against_exam: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let g = &d.grading;
@@ -85,13 +123,26 @@ fn report(d: &ResultDocument) -> String {
         );
     }
     let _ = writeln!(out, "  app build:  {}", d.app_build);
-    let _ = writeln!(
-        out,
-        "Checks passed: sealed to this server key; signed by the device key it names; proctor log chain intact."
-    );
-    let _ = writeln!(
-        out,
-        "Not checked here: whether the device is enrolled, and the form against the exam pack (the server does both)."
-    );
+    if against_exam {
+        let _ = writeln!(
+            out,
+            "Checks passed: sealed to this server key; signed by the device key it names; proctor log chain intact; \
+             the form is the one its seed draws from the exam pack, and regrading gives the same scores."
+        );
+        let _ = writeln!(
+            out,
+            "Not checked here: whether the device is enrolled (the server does that)."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Checks passed: sealed to this server key; signed by the device key it names; proctor log chain intact."
+        );
+        let _ = writeln!(
+            out,
+            "Not checked here: whether the device is enrolled (the server does that), and the form against the exam \
+             pack (add --exam PACK --trust PUBLISHER.pub.jwk)."
+        );
+    }
     out
 }
