@@ -167,13 +167,17 @@ enum PackCommand {
         #[arg(long, value_name = "SERVER.pub.jwk")]
         trust_server: Vec<PathBuf>,
     },
-    /// Rebuild the pack whenever the author folder changes.
+    /// Rebuild the pack whenever the author folder changes (an exam gets a new start code
+    /// each time).
     Watch {
         source: PathBuf,
         #[arg(long)]
         key: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Exams only, and required for them: as for `pack build`.
+        #[arg(long, value_name = "SERVER.pub.jwk")]
+        server_key: Option<PathBuf>,
     },
 }
 
@@ -222,31 +226,10 @@ fn run(command: Command) -> Result<()> {
             key,
             out,
             server_key,
-        }) => match (exam::is_exam_source(&source), server_key) {
-            (true, Some(server_key)) => exam::build(
-                &source,
-                &load_key(&key)?,
-                &load_server_public(&server_key)?,
-                &out,
-            ),
-            (true, None) => pack_build_usage_error(
-                ErrorKind::MissingRequiredArgument,
-                format!(
-                    "{} is an exam (it has exam.toml): building it needs --server-key \
-                     SERVER.pub.jwk, the public sealing key of the server its results are \
-                     sealed to (`studyhall-cli keys new --kind sealing` makes one)",
-                    source.display()
-                ),
-            ),
-            (false, Some(_)) => pack_build_usage_error(
-                ErrorKind::ArgumentConflict,
-                format!(
-                    "--server-key is for exams, and {} has no exam.toml; leave it out to build a course",
-                    source.display()
-                ),
-            ),
-            (false, None) => build_once(&source, &load_key(&key)?, &out),
-        },
+        }) => {
+            let server = server_for(&source, server_key.as_deref(), "build")?;
+            build_pack(&source, &load_key(&key)?, server.as_ref(), &out)
+        }
         Command::Pack(PackCommand::Verify { file, trust }) if exam::is_exam_pack(&file) => {
             exam::verify(&file, &load_trust(&trust)?)
         }
@@ -261,22 +244,62 @@ fn run(command: Command) -> Result<()> {
             trust,
             trust_server,
         }) => import(&file, &profile, &trust, &trust_server),
-        Command::Pack(PackCommand::Watch { source, key, out }) => {
+        Command::Pack(PackCommand::Watch {
+            source,
+            key,
+            out,
+            server_key,
+        }) => {
+            let server = server_for(&source, server_key.as_deref(), "watch")?;
             let key = load_key(&key)?;
-            watch::run(&source, &out, |src, out| build_once(src, &key, out))
+            watch::run(&source, &out, |src, out| {
+                build_pack(src, &key, server.as_ref(), out)
+            })
         }
     }
 }
 
-/// Exits with status 2, showing `pack build`'s usage: it was called the wrong way.
-fn pack_build_usage_error(kind: ErrorKind, message: String) -> ! {
+/// The server key an exam in `source` is sealed to; `None` for a course. A missing or
+/// misplaced `--server-key` is a usage error of `pack <subcommand>`.
+fn server_for(
+    source: &Path,
+    server_key: Option<&Path>,
+    subcommand: &str,
+) -> Result<Option<SealingPublicKey>> {
+    match (exam::is_exam_source(source), server_key) {
+        (true, Some(path)) => Ok(Some(load_server_public(path)?)),
+        (false, None) => Ok(None),
+        (true, None) => pack_usage_error(
+            subcommand,
+            ErrorKind::MissingRequiredArgument,
+            format!(
+                "{} is an exam (it has exam.toml): building it needs --server-key \
+                 SERVER.pub.jwk, the public sealing key of the server its results are sealed \
+                 to (`studyhall-cli keys new --kind sealing` makes one)",
+                source.display()
+            ),
+        ),
+        (false, Some(_)) => pack_usage_error(
+            subcommand,
+            ErrorKind::ArgumentConflict,
+            format!(
+                "--server-key is for exams, and {} has no exam.toml; leave it out to build a course",
+                source.display()
+            ),
+        ),
+    }
+}
+
+/// Exits with status 2, showing the usage of `pack <subcommand>`: it was called the
+/// wrong way.
+fn pack_usage_error(subcommand: &str, kind: ErrorKind, message: String) -> ! {
     let mut cli = Cli::command();
     cli.build();
     match cli
         .find_subcommand_mut("pack")
-        .and_then(|pack| pack.find_subcommand_mut("build"))
+        .and_then(|pack| pack.find_subcommand_mut(subcommand))
     {
-        Some(build) => build.error(kind, message).exit(),
+        Some(command) => command.error(kind, message).exit(),
         None => cli.error(kind, message).exit(),
     }
 }
@@ -347,7 +370,20 @@ fn load_server_public(path: &Path) -> Result<SealingPublicKey> {
     })
 }
 
-fn build_once(source: &Path, key: &SigningKey, out: &Path) -> Result<()> {
+/// Builds `source` into `out`: an exam when `server` is given, else a course.
+fn build_pack(
+    source: &Path,
+    key: &SigningKey,
+    server: Option<&SealingPublicKey>,
+    out: &Path,
+) -> Result<()> {
+    match server {
+        Some(server) => exam::build(source, key, server, out),
+        None => build_course(source, key, out),
+    }
+}
+
+fn build_course(source: &Path, key: &SigningKey, out: &Path) -> Result<()> {
     let bar = Bar::new();
     let report = pack::build(source, key, out, &bar)?;
     bar.finish();

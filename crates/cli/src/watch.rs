@@ -28,14 +28,16 @@ pub fn run(source: &Path, out: &Path, build: impl Fn(&Path, &Path) -> Result<()>
     for result in rx {
         match result {
             Ok(events) => {
-                // Writing the pack inside the watched folder must not trigger another build.
+                // Only changes count: the build itself reads every file (access events),
+                // and writing the pack inside the watched folder must not trigger another.
                 let relevant = events.iter().any(|event| {
-                    event.paths.iter().any(|p| {
-                        p != &out_abs
-                            && !p
-                                .file_name()
-                                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                    })
+                    !event.kind.is_access()
+                        && event.paths.iter().any(|p| {
+                            p != &out_abs
+                                && !p
+                                    .file_name()
+                                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        })
                 });
                 if relevant {
                     rebuild();

@@ -198,6 +198,14 @@ fn watch_rebuilds_on_change_and_survives_errors() {
         .unwrap();
     let first = wait_for(|| pack.exists().then(|| std::fs::read(&pack).unwrap()));
 
+    // Building reads every file; that is no change, and nothing is built again.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        std::fs::read(&pack).unwrap(),
+        first,
+        "rebuilt without a change"
+    );
+
     // A broken edit: the pack stays as it was and watching continues.
     let lesson = course.join("lessons/01-quorums.md");
     let good = std::fs::read_to_string(&lesson).unwrap();

@@ -151,16 +151,18 @@ fn an_exam_needs_a_server_key_and_a_course_takes_none() {
     let keys = keys(dir.path());
     let publisher = keys.join("publisher.key");
     let out = dir.path().join("out.shexam");
-    let exam = cli(&[
-        "pack",
-        "build",
-        p(&repo("tests/fixtures/tiny-exam")),
-        "--key",
-        p(&publisher),
-        "--out",
-        p(&out),
-    ]);
-    assert_says(&exam, 2, "needs --server-key");
+    for subcommand in ["build", "watch"] {
+        let exam = cli(&[
+            "pack",
+            subcommand,
+            p(&repo("tests/fixtures/tiny-exam")),
+            "--key",
+            p(&publisher),
+            "--out",
+            p(&out),
+        ]);
+        assert_says(&exam, 2, "needs --server-key");
+    }
     assert!(!out.exists());
 
     let course = cli(&[
