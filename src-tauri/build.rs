@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "video_url",
     "list_exams",
     "begin_exam",
+    "allow_exam_breaks",
     "exam_paper",
     "exam_system_check",
     "start_exam",

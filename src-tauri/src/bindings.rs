@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::video_url,
             commands::list_exams,
             commands::begin_exam,
+            commands::allow_exam_breaks,
             commands::exam_paper,
             commands::exam_system_check,
             commands::start_exam,

@@ -256,6 +256,17 @@ pub async fn begin_exam(
         .with_studyhall(|studyhall| studyhall.begin_exam(&exam_id, &start_code, extra_time_percent))
 }
 
+/// In the lobby, the proctor gives the attempt break time in all (an accommodation).
+#[tauri::command]
+#[specta::specta]
+pub async fn allow_exam_breaks(
+    state: State<'_, AppState>,
+    session_id: String,
+    minutes: u32,
+) -> Answer<ExamPaper> {
+    state.with_studyhall(|studyhall| studyhall.allow_exam_breaks(&session_id, minutes))
+}
+
 /// The session as the candidate's screen shows it; a running session locks the window.
 #[tauri::command]
 #[specta::specta]

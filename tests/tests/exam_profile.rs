@@ -502,3 +502,60 @@ rubric = "Full marks for every event in order."
     );
     assert_eq!(grading.max, 7.0, "the case study 2 + 4, the essay 1");
 }
+
+#[test]
+fn breaks_are_an_accommodation_with_a_limit_and_the_exam_goes_on_when_it_is_used() {
+    let setup = Setup::new();
+    let mut app = setup.installed();
+    let paper = app.begin_exam("tiny-exam", &setup.start_code, 0).unwrap();
+    let session = paper.session.session_id.clone();
+    assert_eq!(paper.session.timer.break_left_ms, None);
+    app.start_exam(&session, &app.exam_system_check(1)).unwrap();
+    let error = app.pause_exam(&session, "break").unwrap_err();
+    assert!(error.to_string().contains("no breaks"), "{error}");
+    assert!(
+        app.allow_exam_breaks(&session, 5).is_err(),
+        "set in the lobby, not during the exam"
+    );
+
+    let setup2 = Setup::new();
+    let mut app = setup2.installed();
+    let paper = app.begin_exam("tiny-exam", &setup2.start_code, 0).unwrap();
+    let session = paper.session.session_id.clone();
+    let paper = app.allow_exam_breaks(&session, 5).unwrap();
+    assert_eq!(paper.session.timer.break_left_ms, Some(5 * 60_000));
+    app.start_exam(&session, &app.exam_system_check(1)).unwrap();
+    setup2.clock.advance(Duration::minutes(1));
+    app.exam_tick(&session).unwrap();
+
+    // A three-minute break: the exam clock stands still, the break clock runs.
+    app.pause_exam(&session, "break").unwrap();
+    setup2.clock.advance(Duration::minutes(3));
+    let timer = app.exam_tick(&session).unwrap();
+    assert_eq!(timer.used_ms, 60_000);
+    assert_eq!(timer.break_left_ms, Some(2 * 60_000));
+    let view = app.resume_exam(&session).unwrap();
+    assert_eq!(view.state, SessionState::Running);
+
+    // The next break outlasts what is left: the exam goes on by itself.
+    app.pause_exam(&session, "break").unwrap();
+    setup2.clock.advance(Duration::minutes(3));
+    let timer = app.exam_tick(&session).unwrap();
+    assert_eq!(timer.break_left_ms, Some(0));
+    assert_eq!(
+        app.exam_paper(&session).unwrap().session.state,
+        SessionState::Running
+    );
+    setup2.clock.advance(Duration::minutes(1));
+    assert_eq!(app.exam_tick(&session).unwrap().used_ms, 2 * 60_000);
+    let error = app.pause_exam(&session, "break").unwrap_err();
+    assert!(error.to_string().contains("break time are used"), "{error}");
+    let log: Vec<String> = app
+        .exam_log(&session)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(log.iter().filter(|k| *k == "paused").count(), 2);
+    assert_eq!(log.iter().filter(|k| *k == "resumed").count(), 2);
+}

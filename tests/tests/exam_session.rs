@@ -82,7 +82,8 @@ impl Exam {
         }
     }
 
-    /// A started session of `policy`, with 25 % extra time; returns its id.
+    /// A started session of `policy`, with 25 % extra time and 20 minutes of breaks;
+    /// returns its id.
     fn started(&mut self, policy: CrashPolicy) -> String {
         let blueprint = blueprint(policy);
         let view = self
@@ -102,6 +103,10 @@ impl Exam {
             .unwrap();
         assert_eq!(view.state, SessionState::Lobby);
         assert_eq!(view.timer.limit_ms, Some(75 * 60_000));
+        // Breaks are an accommodation: 20 minutes of them.
+        self.sessions
+            .allow_breaks(&mut self.storage, &view.session_id, 20)
+            .unwrap();
         self.sessions
             .start(
                 &mut self.storage,

@@ -56,6 +56,8 @@ export const commands = {
 	listExams: () => typedError<ExamSummary[], IpcError>(__TAURI_INVOKE("list_exams")),
 	/**  Unlocks an exam with the proctor's start code; the session waits in the lobby. */
 	beginExam: (examId: string, startCode: string, extraTimePercent: number) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("begin_exam", { examId, startCode, extraTimePercent })),
+	/**  In the lobby, the proctor gives the attempt break time in all (an accommodation). */
+	allowExamBreaks: (sessionId: string, minutes: number) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("allow_exam_breaks", { sessionId, minutes })),
 	/**  The session as the candidate's screen shows it; a running session locks the window. */
 	examPaper: (sessionId: string) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("exam_paper", { sessionId })),
 	/**  The lobby's system check: displays, virtual machine indicators, disk space. */
@@ -594,6 +596,8 @@ export type Timer = {
 	limit_ms: number | null,
 	used_ms: number,
 	remaining_ms: number | null,
+	/**  Break time left (an accommodation); `None`: this attempt has no breaks. */
+	break_left_ms: number | null,
 };
 
 export type TopicAccuracy = {

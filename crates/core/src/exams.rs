@@ -37,6 +37,8 @@ pub const EXAMS_DIR: &str = "exams";
 pub const TRUSTED_SERVERS_DIR: &str = "trusted-servers";
 /// Wrong resume codes accepted per session before the app stops asking (until restarted).
 pub const MAX_RESUME_CODE_ATTEMPTS: u32 = 5;
+/// The most break time an attempt can be given.
+pub const MAX_BREAK_MINUTES: u32 = 120;
 /// Below this much free space in the profile's file system, an exam does not start.
 pub const MIN_FREE_DISK_BYTES: u64 = 64 << 20;
 /// The build that made a result, as the result document names it.
@@ -413,6 +415,25 @@ impl Studyhall {
             reboot_limit_minutes: manifest.blueprint.reboot_limit_minutes,
             sections,
         })
+    }
+
+    /// Gives the attempt `minutes` of break time in all (an accommodation the proctor
+    /// sets in the lobby); without it the candidate cannot pause.
+    pub fn allow_exam_breaks(&mut self, session_id: &str, minutes: u32) -> Result<ExamPaper> {
+        if minutes > MAX_BREAK_MINUTES {
+            return Err(Error::InvalidInput(format!(
+                "break time is at most {MAX_BREAK_MINUTES} minutes"
+            )));
+        }
+        self.exams
+            .sessions
+            .allow_breaks(&mut self.storage, session_id, minutes)?;
+        self.log_exam_event(
+            session_id,
+            LogKind::SystemCheck,
+            serde_json::json!({ "accommodation": { "break_minutes": minutes } }),
+        )?;
+        self.exam_paper(session_id)
     }
 
     /// Checks this computer for the lobby. `displays` is what the shell sees.

@@ -88,6 +88,8 @@ pub struct Timer {
     pub limit_ms: Option<u32>,
     pub used_ms: u32,
     pub remaining_ms: Option<u32>,
+    /// Break time left (an accommodation); `None`: this attempt has no breaks.
+    pub break_left_ms: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -202,6 +204,9 @@ pub enum Reopened {
 #[derive(Debug, Default)]
 pub struct Sessions {
     baselines: HashMap<String, Duration>,
+    /// Where the monotonic count stood when each session's current break began (in
+    /// this process; after a restart the break is timed by the wall clock).
+    break_starts: HashMap<String, Duration>,
 }
 
 fn at_micros(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -257,14 +262,24 @@ impl Loaded {
         })
     }
 
-    fn timer(&self, used_ms: u64) -> Timer {
+    /// The timer, with `on_break_ms` of the current break counted.
+    fn timer(&self, used_ms: u64, on_break_ms: u64) -> Timer {
         let clamp = |ms: u64| u32::try_from(ms).unwrap_or(u32::MAX);
         let limit = self.limit_ms();
         Timer {
             limit_ms: limit.map(clamp),
             used_ms: clamp(used_ms),
             remaining_ms: limit.map(|limit| clamp(limit.saturating_sub(used_ms))),
+            break_left_ms: (self.row.break_allowance_ms > 0)
+                .then(|| clamp(self.break_left_ms(on_break_ms))),
         }
+    }
+
+    fn break_left_ms(&self, on_break_ms: u64) -> u64 {
+        self.row
+            .break_allowance_ms
+            .saturating_sub(self.row.break_used_ms)
+            .saturating_sub(on_break_ms)
     }
 
     /// Wall-clock time since time was last accounted for (negative if the clock was set
@@ -332,6 +347,9 @@ impl Sessions {
             used_ms: 0,
             last_seen_at: None,
             position: (0, 0),
+            break_allowance_ms: 0,
+            break_used_ms: 0,
+            break_started_at: None,
         };
         storage.transact(Durability::Full, |tx| storage::insert_session(tx, &row))?;
         self.view(storage, &session_id)
@@ -372,8 +390,85 @@ impl Sessions {
         session_id: &str,
     ) -> Result<Timer> {
         let loaded = Loaded::read(storage, session_id)?;
+        if loaded.state == SessionState::Paused {
+            let on_break = self.on_break_ms(clock, &loaded);
+            if loaded.row.break_allowance_ms > 0 && loaded.break_left_ms(on_break) == 0 {
+                self.end_break(storage, clock, &loaded, "break time used up")?;
+                let loaded = Loaded::read(storage, session_id)?;
+                return Ok(loaded.timer(loaded.row.used_ms, 0));
+            }
+            return Ok(loaded.timer(loaded.row.used_ms, on_break));
+        }
         let used_ms = storage.transact(Durability::Full, |tx| self.account(tx, clock, &loaded))?;
-        Ok(loaded.timer(used_ms))
+        Ok(loaded.timer(used_ms, 0))
+    }
+
+    /// Gives the session `minutes` of break time (an accommodation), before it starts.
+    pub fn allow_breaks(
+        &mut self,
+        storage: &mut Storage,
+        session_id: &str,
+        minutes: u32,
+    ) -> Result<()> {
+        let loaded = Loaded::read(storage, session_id)?;
+        if loaded.state != SessionState::Lobby {
+            return Err(Error::InvalidInput(
+                "break time is set before the exam starts".into(),
+            ));
+        }
+        storage.transact(Durability::Full, |tx| {
+            storage::set_break_allowance(tx, session_id, u64::from(minutes) * 60_000)
+        })
+    }
+
+    /// How long the current break has lasted.
+    fn on_break_ms(&self, clock: &dyn Clock, loaded: &Loaded) -> u64 {
+        if loaded.state != SessionState::Paused {
+            return 0;
+        }
+        if let Some(start) = self.break_starts.get(&loaded.row.session_id) {
+            return millis(clock.monotonic().saturating_sub(*start));
+        }
+        loaded
+            .row
+            .break_started_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(0, |t| {
+                let since = clock.now().to_utc().signed_duration_since(t.to_utc());
+                u64::try_from(since.num_milliseconds()).unwrap_or(0)
+            })
+    }
+
+    /// Paused → running, counting the break against the allowance.
+    fn end_break(
+        &mut self,
+        storage: &mut Storage,
+        clock: &dyn Clock,
+        loaded: &Loaded,
+        reason: &str,
+    ) -> Result<()> {
+        let session_id = loaded.row.session_id.as_str();
+        let on_break = self.on_break_ms(clock, loaded);
+        let break_used = loaded.row.break_used_ms.saturating_add(on_break);
+        let now = clock.now().to_utc();
+        storage.transact(Durability::Full, |tx| {
+            storage::set_session_state(tx, session_id, SessionState::Running.as_str())?;
+            storage::set_break(tx, session_id, None, break_used)?;
+            storage::set_session_time(tx, session_id, loaded.row.used_ms, &rfc3339(now))?;
+            append_log(
+                tx,
+                session_id,
+                now,
+                LogKind::Resumed,
+                serde_json::json!({ "reason": reason, "break_ms": on_break }),
+            )?;
+            Ok(())
+        })?;
+        self.break_starts.remove(session_id);
+        self.baselines
+            .insert(session_id.to_owned(), clock.monotonic());
+        Ok(())
     }
 
     /// Inside `tx`: adds the running time since the last accounting, logs clock jumps,
@@ -525,7 +620,8 @@ impl Sessions {
         })
     }
 
-    /// Running → paused (a scheduled break, or the proctor): the clock stops.
+    /// Running → paused: a break, while the session has break time left; the exam
+    /// clock stops and the break clock runs.
     pub fn pause(
         &mut self,
         storage: &mut Storage,
@@ -539,26 +635,48 @@ impl Sessions {
                 "only a running exam can be paused".into(),
             ));
         }
+        if loaded.row.break_allowance_ms == 0 {
+            return Err(Error::InvalidInput(
+                "this attempt has no breaks; the proctor grants break time when the exam begins"
+                    .into(),
+            ));
+        }
+        let left = loaded.break_left_ms(0);
+        if left == 0 {
+            return Err(Error::InvalidInput(format!(
+                "all {} minutes of break time are used",
+                loaded.row.break_allowance_ms / 60_000
+            )));
+        }
+        let now = clock.now().to_utc();
         storage.transact(Durability::Full, |tx| {
             let used_ms = self.account(tx, clock, &loaded)?;
             if loaded.time_is_up(used_ms) {
                 return Ok(());
             }
             storage::set_session_state(tx, session_id, SessionState::Paused.as_str())?;
+            storage::set_break(
+                tx,
+                session_id,
+                Some(&rfc3339(now)),
+                loaded.row.break_used_ms,
+            )?;
             append_log(
                 tx,
                 session_id,
-                clock.now().to_utc(),
+                now,
                 LogKind::Paused,
-                serde_json::json!({ "reason": reason, "used_ms": used_ms }),
+                serde_json::json!({ "reason": reason, "used_ms": used_ms, "break_left_ms": left }),
             )?;
             Ok(())
         })?;
         self.baselines.remove(session_id);
+        self.break_starts
+            .insert(session_id.to_owned(), clock.monotonic());
         self.view(storage, session_id)
     }
 
-    /// Paused → running: the clock starts again from where it stood.
+    /// Paused → running: the exam clock goes on from where it stood.
     pub fn resume(
         &mut self,
         storage: &mut Storage,
@@ -571,15 +689,7 @@ impl Sessions {
                 "only a paused exam can be resumed".into(),
             ));
         }
-        let now = clock.now().to_utc();
-        storage.transact(Durability::Full, |tx| {
-            storage::set_session_state(tx, session_id, SessionState::Running.as_str())?;
-            storage::set_session_time(tx, session_id, loaded.row.used_ms, &rfc3339(now))?;
-            append_log(tx, session_id, now, LogKind::Resumed, serde_json::json!({}))?;
-            Ok(())
-        })?;
-        self.baselines
-            .insert(session_id.to_owned(), clock.monotonic());
+        self.end_break(storage, clock, &loaded, "candidate")?;
         self.view(storage, session_id)
     }
 
@@ -810,7 +920,7 @@ impl Sessions {
             exam_id: loaded.row.exam_id.clone(),
             exam_version: loaded.row.exam_version.clone(),
             state: loaded.state,
-            timer: loaded.timer(loaded.row.used_ms),
+            timer: loaded.timer(loaded.row.used_ms, 0),
             form,
             position: loaded.row.position,
             answers,

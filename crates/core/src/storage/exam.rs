@@ -24,6 +24,9 @@ pub(crate) struct SessionRow {
     pub used_ms: u64,
     pub last_seen_at: Option<String>,
     pub position: (u32, u32),
+    pub break_allowance_ms: u64,
+    pub break_used_ms: u64,
+    pub break_started_at: Option<String>,
 }
 
 pub(crate) fn insert_session(tx: &Transaction<'_>, s: &SessionRow) -> Result<()> {
@@ -52,7 +55,7 @@ pub(crate) fn session(conn: &Connection, session_id: &str) -> Result<Option<Sess
             "SELECT session_id, exam_id, exam_version, candidate_id, blueprint, form,
                     extra_time_percent, extra_time_ms, state, created_at, started_at,
                     submitted_at, submit_reason, used_ms, last_seen_at, position_section,
-                    position_item
+                    position_item, break_allowance_ms, break_used_ms, break_started_at
              FROM exam_sessions WHERE session_id = ?1",
         )?
         .query_row([session_id], session_row)
@@ -89,6 +92,9 @@ fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
         used_ms: used_ms.max(0) as u64,
         last_seen_at: r.get(14)?,
         position: (r.get(15)?, r.get(16)?),
+        break_allowance_ms: r.get::<_, i64>(17)?.max(0) as u64,
+        break_used_ms: r.get::<_, i64>(18)?.max(0) as u64,
+        break_started_at: r.get(19)?,
     })
 }
 
@@ -132,6 +138,26 @@ pub(crate) fn set_session_submitted(
          WHERE session_id = ?1",
     )?
     .execute(params![session_id, at, reason])?;
+    Ok(())
+}
+
+pub(crate) fn set_break_allowance(tx: &Transaction<'_>, session_id: &str, ms: u64) -> Result<()> {
+    tx.prepare_cached("UPDATE exam_sessions SET break_allowance_ms = ?2 WHERE session_id = ?1")?
+        .execute(params![session_id, ms as i64])?;
+    Ok(())
+}
+
+/// A break begins (`Some(at)`) or ends (`None`, with the break time used so far).
+pub(crate) fn set_break(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    started_at: Option<&str>,
+    used_ms: u64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE exam_sessions SET break_started_at = ?2, break_used_ms = ?3 WHERE session_id = ?1",
+    )?
+    .execute(params![session_id, started_at, used_ms as i64])?;
     Ok(())
 }
 

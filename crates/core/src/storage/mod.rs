@@ -25,8 +25,9 @@ pub(crate) use exam::{
     ExamPackRow, OutboxRow, SessionRow, add_extra_time, append_log, exam_pack, exam_packs, flags,
     forget_session_key, insert_answer, insert_exam_pack, insert_outbox, insert_session,
     insert_session_secrets, last_log_entry, latest_answers, log_entries, open_sessions,
-    outbox_for_session, resume_count, session, session_secrets, sessions_of_exam, set_flag,
-    set_position, set_session_started, set_session_state, set_session_submitted, set_session_time,
+    outbox_for_session, resume_count, session, session_secrets, sessions_of_exam, set_break,
+    set_break_allowance, set_flag, set_position, set_session_started, set_session_state,
+    set_session_submitted, set_session_time,
 };
 pub(crate) use notes::{bookmarks, delete_note, insert_note, notes, set_bookmark, update_note};
 pub(crate) use progress::{
