@@ -11,9 +11,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use studyhall_core::exam::blueprint::{Blueprint, CrashPolicy, Feedback};
 use studyhall_core::exam::pack::{
-    BANK_ENTRY, EXAM_FILE, ExamManifest, MANIFEST_ENTRY, build_exam, open_exam,
+    BANK_ENTRY, EXAM_FILE, ExamManifest, MANIFEST_ENTRY, build_exam, build_exam_with_start_code,
+    open_exam,
 };
-use studyhall_signing::{SealingPublicKey, SigningKey, TrustStore, jws};
+use studyhall_signing::{SealingPublicKey, SigningKey, StartCode, TrustStore, jws};
 
 use crate::progress;
 
@@ -39,9 +40,13 @@ pub fn build(
     source: &Path,
     publisher: &SigningKey,
     server: &SealingPublicKey,
+    start_code: Option<StartCode>,
     out: &Path,
 ) -> Result<()> {
-    let built = build_exam(source, publisher, server, out)?;
+    let built = match start_code {
+        Some(code) => build_exam_with_start_code(source, publisher, server, code, out)?,
+        None => build_exam(source, publisher, server, out)?,
+    };
     let m = &built.manifest;
     // Unwrapping costs one more PBKDF2 run (about half a second); the build keeps no key.
     let key = m.start_code.unwrap(&built.start_code)?;

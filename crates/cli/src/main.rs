@@ -16,7 +16,9 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 use studyhall_core::pack::{self, PackLimits};
 use studyhall_core::{ImportOutcome, Studyhall};
-use studyhall_signing::{PublicKey, SealingKey, SealingPublicKey, SigningKey, TrustStore};
+use studyhall_signing::{
+    PublicKey, SealingKey, SealingPublicKey, SigningKey, StartCode, TrustStore,
+};
 
 use progress::Bar;
 
@@ -49,6 +51,9 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum ProctorCommand {
+    /// Print a new random start code, for `pack build --start-code` (so the code can be
+    /// handed to proctors before the pack is built).
+    StartCode,
     /// Print the exam's proctor PIN (to add time, close the exam window or export a result).
     Pin {
         #[command(flatten)]
@@ -143,6 +148,9 @@ enum PackCommand {
         /// `keys new --kind sealing`); the exam's key release and results are sealed to it.
         #[arg(long, value_name = "SERVER.pub.jwk")]
         server_key: Option<PathBuf>,
+        /// Exams only: use this start code (from `proctor start-code`) instead of a new one.
+        #[arg(long, value_name = "CODE", requires = "server_key")]
+        start_code: Option<String>,
     },
     /// Run every check an import runs; exit 0 when the pack is valid.
     Verify {
@@ -226,9 +234,24 @@ fn run(command: Command) -> Result<()> {
             key,
             out,
             server_key,
+            start_code,
         }) => {
             let server = server_for(&source, server_key.as_deref(), "build")?;
-            build_pack(&source, &load_key(&key)?, server.as_ref(), &out)
+            match (server, start_code) {
+                (Some(server), Some(code)) => {
+                    let code = StartCode::parse(&code).context("--start-code")?;
+                    exam::build(&source, &load_key(&key)?, &server, Some(code), &out)
+                }
+                (server, _) => build_pack(&source, &load_key(&key)?, server.as_ref(), &out),
+            }
+        }
+        Command::Proctor(ProctorCommand::StartCode) => {
+            let code = StartCode::generate()?;
+            println!("{}", code.to_grouped().as_str());
+            eprintln!(
+                "A new start code: build the exam with `pack build … --start-code` and give the code to the proctor only."
+            );
+            Ok(())
         }
         Command::Pack(PackCommand::Verify { file, trust }) if exam::is_exam_pack(&file) => {
             exam::verify(&file, &load_trust(&trust)?)
@@ -378,7 +401,7 @@ fn build_pack(
     out: &Path,
 ) -> Result<()> {
     match server {
-        Some(server) => exam::build(source, key, server, out),
+        Some(server) => exam::build(source, key, server, None, out),
         None => build_course(source, key, out),
     }
 }

@@ -289,3 +289,60 @@ fn an_imported_exam_opens_with_the_printed_codes() {
     let resumed = app.resume_exam_with_code(&session, &code).unwrap();
     assert_eq!(resumed.session.session_id, session);
 }
+
+#[test]
+fn a_start_code_made_beforehand_opens_the_exam_built_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keys(dir.path());
+    let made = cli(&["proctor", "start-code"]);
+    assert!(made.status.success(), "{}", text(&made));
+    let code = String::from_utf8(made.stdout).unwrap().trim().to_owned();
+    StartCode::parse(&code).unwrap();
+    let again = cli(&["proctor", "start-code"]);
+    assert_ne!(
+        String::from_utf8(again.stdout).unwrap().trim(),
+        code,
+        "each start code is new"
+    );
+
+    let pack = dir.path().join("tiny.shexam");
+    let built = cli(&[
+        "pack",
+        "build",
+        p(&repo("tests/fixtures/tiny-exam")),
+        "--key",
+        p(&keys.join("publisher.key")),
+        "--server-key",
+        p(&keys.join("server.pub.jwk")),
+        "--start-code",
+        &code.to_lowercase(),
+        "--out",
+        p(&pack),
+    ]);
+    let said = text(&built);
+    assert!(built.status.success(), "{said}");
+    assert_eq!(labelled(&said, "Start code:"), code);
+    let mut trust = TrustStore::new();
+    trust.insert(PublicKey::read_jwk_file(&keys.join("publisher.pub.jwk")).unwrap());
+    open_exam(&pack, &trust)
+        .unwrap()
+        .unlock_with_start_code(&code)
+        .unwrap();
+
+    // A malformed code is refused before anything is built; a course takes none.
+    let out = cli(&[
+        "pack",
+        "build",
+        p(&repo("tests/fixtures/tiny-exam")),
+        "--key",
+        p(&keys.join("publisher.key")),
+        "--server-key",
+        p(&keys.join("server.pub.jwk")),
+        "--start-code",
+        "1234",
+        "--out",
+        p(&dir.path().join("bad.shexam")),
+    ]);
+    assert_says(&out, 1, "--start-code");
+    assert!(!dir.path().join("bad.shexam").exists());
+}

@@ -187,9 +187,20 @@ pub fn build_exam(
     server: &SealingPublicKey,
     out: &Path,
 ) -> Result<ExamBuild, PackError> {
+    build_exam_with_start_code(folder, publisher, server, StartCode::generate()?, out)
+}
+
+/// [`build_exam`] with a start code made earlier (`studyhall-cli proctor start-code`), so
+/// staff can hand the code out before the pack is built.
+pub fn build_exam_with_start_code(
+    folder: &Path,
+    publisher: &SigningKey,
+    server: &SealingPublicKey,
+    start_code: StartCode,
+    out: &Path,
+) -> Result<ExamBuild, PackError> {
     let source = ExamSource::load(folder).map_err(|error| PackError::Source { error })?;
     let key = ContentKey::generate()?;
-    let start_code = StartCode::generate()?;
     let bank_json = serde_json::to_vec(&source.bank).map_err(|e| PackError::BadManifest {
         file: out.to_owned(),
         reason: e.to_string(),
