@@ -288,15 +288,15 @@ mod tests {
     #[test]
     fn derived_secrets_are_stable_distinct_and_bound() {
         let key = ContentKey::from_bytes([7; 32]);
-        let pin = key.proctor_pin(b"exam-1\01.0.0");
+        let pin = key.proctor_pin(b"exam-1\x001.0.0");
         assert_eq!(pin.as_str().len(), 8);
         assert!(pin.as_str().bytes().all(|b| b.is_ascii_digit()));
-        assert_eq!(pin.as_str(), key.proctor_pin(b"exam-1\01.0.0").as_str());
-        assert_ne!(pin.as_str(), key.proctor_pin(b"exam-2\01.0.0").as_str());
+        assert_eq!(pin.as_str(), key.proctor_pin(b"exam-1\x001.0.0").as_str());
+        assert_ne!(pin.as_str(), key.proctor_pin(b"exam-2\x001.0.0").as_str());
         assert_ne!(
             pin.as_str(),
             ContentKey::from_bytes([8; 32])
-                .proctor_pin(b"exam-1\01.0.0")
+                .proctor_pin(b"exam-1\x001.0.0")
                 .as_str()
         );
         let spaced = format!("{}-{} ", &pin.as_str()[..4], &pin.as_str()[4..]);
@@ -305,11 +305,11 @@ mod tests {
         assert!(!pin.matches(&pin.as_str()[..7]));
         assert_eq!(format!("{pin:?}"), "ProctorPin(..)");
 
-        let secret = key.resume_secret(b"exam-1\01.0.0");
+        let secret = key.resume_secret(b"exam-1\x001.0.0");
         let code = crate::resume_code(&secret, "session-1", 0);
-        let again = key.resume_secret(b"exam-1\01.0.0");
+        let again = key.resume_secret(b"exam-1\x001.0.0");
         crate::verify_resume_code(&again, "session-1", 0, &code.to_string()).unwrap();
-        let other = key.resume_secret(b"exam-2\01.0.0");
+        let other = key.resume_secret(b"exam-2\x001.0.0");
         assert!(crate::verify_resume_code(&other, "session-1", 0, &code.to_string()).is_err());
     }
 
