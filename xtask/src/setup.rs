@@ -12,7 +12,8 @@ use crate::workspace::{self, Workspace};
 
 /// Debian packages: Tauri's build dependencies (WebKitGTK 4.1 and friends), then the tools
 /// the run and test commands use (a virtual display, screenshots, input, WebDriver, a
-/// private session bus for each test app, GStreamer for the lessons' WebM video).
+/// private session bus for each test app, GStreamer for the lessons' WebM video, and a
+/// window manager with the tools that ask it things, for the exam lockdown test).
 const DEBIAN_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "build-essential",
@@ -28,6 +29,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "dbus",
     "gstreamer1.0-plugins-good",
     "gstreamer1.0-plugins-bad",
+    "openbox",
+    "wmctrl",
+    "x11-utils",
 ];
 
 /// The WebDriver bridge between a test and the app (`WebKitWebDriver` underneath).
