@@ -9,6 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+use super::desktop::{Desktop, WindowManager};
 use super::processes::{SessionBus, TauriDriver, VirtualDisplay};
 use super::{artifacts_dir, axe, proc_tree};
 
@@ -28,6 +29,7 @@ pub struct App {
     binary: PathBuf,
     // Fields drop in order: the app and driver first, then what they ran on.
     driver: TauriDriver,
+    _window_manager: Option<WindowManager>,
     _bus: SessionBus,
     display: VirtualDisplay,
     /// Folders the app may write besides its profile (WebKit caches, Tauri's data dir).
@@ -42,12 +44,28 @@ impl App {
         Self::launch_binary(name, &super::app_binary(), profile, &[]).await
     }
 
+    /// Opens the debug app on `profile` on a display with a window manager, for tests
+    /// of what the window manager sees and does (see [`App::desktop`]).
+    pub async fn launch_with_window_manager(name: &str, profile: &Path) -> App {
+        Self::start(name, &super::app_binary(), profile, &[], true).await
+    }
+
     /// Opens `binary` on `profile` with `env` added to its environment.
     pub async fn launch_binary(
         name: &str,
         binary: &Path,
         profile: &Path,
         env: &[(&str, &str)],
+    ) -> App {
+        Self::start(name, binary, profile, env, false).await
+    }
+
+    async fn start(
+        name: &str,
+        binary: &Path,
+        profile: &Path,
+        env: &[(&str, &str)],
+        with_window_manager: bool,
     ) -> App {
         let home = tempfile::tempdir().unwrap();
         let display = VirtualDisplay::start();
@@ -61,25 +79,36 @@ impl App {
         });
         let display_name = display.name();
         let profile = profile.display().to_string();
+        let xdg_dirs = [
+            ("XDG_DATA_HOME", dirs[0].as_str()),
+            ("XDG_CACHE_HOME", &dirs[1]),
+            ("XDG_CONFIG_HOME", &dirs[2]),
+            ("XDG_RUNTIME_DIR", &dirs[3]),
+        ];
+        let window_manager = with_window_manager.then(|| {
+            WindowManager::start(
+                &Desktop::new(&display_name),
+                &xdg_dirs,
+                &home.path().join("openbox.log"),
+            )
+        });
         let mut vars: Vec<(&str, &str)> = vec![
             ("DISPLAY", &display_name),
             ("DBUS_SESSION_BUS_ADDRESS", bus.address()),
             ("STUDYHALL_PROFILE", &profile),
-            ("XDG_DATA_HOME", &dirs[0]),
-            ("XDG_CACHE_HOME", &dirs[1]),
-            ("XDG_CONFIG_HOME", &dirs[2]),
-            ("XDG_RUNTIME_DIR", &dirs[3]),
             // No accessibility bus on the private session bus: GTK would wait for one.
             ("NO_AT_BRIDGE", "1"),
             ("LANGUAGE", "en"),
             ("GDK_BACKEND", "x11"),
         ];
+        vars.extend_from_slice(&xdg_dirs);
         vars.extend_from_slice(env);
         let driver = TauriDriver::start(&home.path().join("driver.log"), &vars);
         let mut app = App {
             client: None,
             binary: binary.to_owned(),
             driver,
+            _window_manager: window_manager,
             _bus: bus,
             display,
             _home: home,
@@ -167,6 +196,11 @@ impl App {
         self.open_session().await;
     }
 
+    /// The app's display, to ask the X server and the window manager about its window.
+    pub fn desktop(&self) -> Desktop {
+        Desktop::new(&self.display.name())
+    }
+
     pub fn client(&self) -> &Client {
         self.client.as_ref().unwrap()
     }
@@ -247,9 +281,52 @@ impl App {
         }
     }
 
+    /// Waits until `condition` holds, looking again every 100 ms; fails after [`WAIT`]
+    /// saying `what` was expected. For what the page cannot tell: the display, the
+    /// window manager, the profile on disk.
+    pub async fn wait_until_holds(&self, what: &str, mut condition: impl FnMut() -> bool) {
+        let started = Instant::now();
+        while !condition() {
+            if started.elapsed() > WAIT {
+                self.fail(&format!("not true within {WAIT:?}: {what}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
     pub async fn eval(&self, script: &str, args: Vec<Value>) -> Value {
         match self.client().execute(script, args).await {
+            Ok(value) => value,
+            Err(error) => {
+                self.fail(&format!("script failed: {error}\n{script}"))
+                    .await
+            }
+        }
+    }
+
+    /// Calls the Tauri command `command` with `args` (camelCase names) as the UI would,
+    /// and returns what it answers; fails the test if the command fails.
+    pub async fn invoke(&self, command: &str, args: Value) -> Value {
+        let script = "const [command, args, done] = arguments;
+             window.__TAURI_INTERNALS__.invoke(command, args).then(
+                 (value) => done({ ok: value ?? null }),
+                 (error) => done({ error: error ?? null }));";
+        let answer = self.eval_async(script, vec![json!(command), args]).await;
+        match answer.get("ok") {
+            Some(value) => value.clone(),
+            None => {
+                self.fail(&format!("the command {command} failed: {answer}"))
+                    .await
+            }
+        }
+    }
+
+    /// Runs `script` asynchronously (it calls `arguments[arguments.length - 1]` with its
+    /// result) and returns the result.
+    pub async fn eval_async(&self, script: &str, args: Vec<Value>) -> Value {
+        match self.client().execute_async(script, args).await {
             Ok(value) => value,
             Err(error) => {
                 self.fail(&format!("script failed: {error}\n{script}"))
@@ -277,6 +354,28 @@ impl App {
     pub async fn screenshot(&self, screen: &str) -> PathBuf {
         // WebKitWebDriver captures the last painted frame: let the page paint what the
         // flow just waited for first.
+        self.wait_for_paint().await;
+        let png = self.client().screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let path = artifacts_dir().join(format!("{}-{screen}.png", self.name));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Saves a PNG of the whole display, as a person would see it (window manager and
+    /// other windows included), as `<artifacts>/<app name>-<screen>.png`.
+    pub async fn screenshot_display(&self, screen: &str) -> PathBuf {
+        self.wait_for_paint().await;
+        let path = artifacts_dir().join(format!("{}-{screen}.png", self.name));
+        assert!(
+            self.desktop().screenshot(&path),
+            "could not take a screenshot of display {} with `import`",
+            self.display.name()
+        );
+        path
+    }
+
+    async fn wait_for_paint(&self) {
         let painted = self
             .client()
             .execute_async(
@@ -287,11 +386,6 @@ impl App {
             )
             .await;
         assert!(painted.is_ok(), "the page did not paint: {painted:?}");
-        let png = self.client().screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
-        let path = artifacts_dir().join(format!("{}-{screen}.png", self.name));
-        std::fs::write(&path, png).unwrap();
-        path
     }
 
     /// Runs axe-core on the current screen and fails listing every serious or critical
@@ -329,11 +423,7 @@ impl App {
         let saved = if let Some(png) = page {
             std::fs::write(&shot, png).is_ok()
         } else {
-            std::process::Command::new("import")
-                .args(["-display", &self.display.name(), "-window", "root"])
-                .arg(&shot)
-                .status()
-                .is_ok_and(|status| status.success())
+            self.desktop().screenshot(&shot)
         };
         let url = match &self.client {
             Some(client) => client

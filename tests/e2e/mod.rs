@@ -2,15 +2,18 @@
 //! window on a private virtual display, driven over WebDriver through `tauri-driver`.
 //!
 //! Each [`App`] owns everything it starts — an `Xvfb` display, a private D-Bus session
-//! bus, `tauri-driver` (which starts `WebKitWebDriver`, which starts the app) — and kills
-//! all of it when dropped, panics included. Nothing is shared with another run or with a
-//! Studyhall the developer has open: the display number is picked by Xvfb itself, the
-//! ports are free ones, and the single-instance plugin only sees the private bus.
+//! bus, `tauri-driver` (which starts `WebKitWebDriver`, which starts the app) and, for
+//! tests of the window itself, a window manager ([`App::launch_with_window_manager`]) —
+//! and kills all of it when dropped, panics included. Nothing is shared with another run
+//! or with a Studyhall the developer has open: the display number is picked by Xvfb
+//! itself, the ports are free ones, and the single-instance plugin only sees the private
+//! bus.
 //!
 //! Missing tools are failures with a message saying how to install them, never skips.
 
 mod app;
 mod axe;
+mod desktop;
 pub mod proc_tree;
 mod processes;
 
@@ -20,6 +23,7 @@ use std::sync::Mutex;
 
 pub use app::{App, WAIT};
 pub use axe::Violation;
+pub use desktop::{Desktop, Geometry, ManagedWindow, OtherWindow};
 pub use processes::{SessionBus, TauriDriver, VirtualDisplay};
 
 /// The app binary to test: `$STUDYHALL_E2E_APP` (set by `cargo xtask test`), else the
