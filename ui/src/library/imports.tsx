@@ -1,6 +1,7 @@
-// Importing course packs, from anywhere in the app: the Import button's file dialog,
-// .shpack files dropped on the window, and packs the shell imported from the watched
-// inbox folder. One import runs at a time; the Library screen shows what happens.
+// Importing course and exam packs, from anywhere in the app: the Import button's file
+// dialog, .shpack and .shexam files dropped on the window, and packs the shell imported
+// from the watched inbox folder. One import runs at a time; the Library screen shows
+// what happens.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { open } from "@tauri-apps/plugin-dialog";
@@ -11,7 +12,8 @@ import { toUiError, type UiError } from "../ipc.ts";
 import { announce } from "../app/announce.ts";
 import { navigate } from "../app/hashLocation.ts";
 
-export const PACK_EXTENSION = "shpack";
+/** Course packs, and exam packs (installed still encrypted). */
+export const PACK_EXTENSIONS = ["shpack", "shexam"];
 
 /** How one pack's import ended. `file` is the file name, without folders. */
 type ImportReport =
@@ -40,7 +42,8 @@ function fileName(path: string): string {
 }
 
 function isPack(path: string): boolean {
-  return path.toLowerCase().endsWith(`.${PACK_EXTENSION}`);
+  const lower = path.toLowerCase();
+  return PACK_EXTENSIONS.some((extension) => lower.endsWith(`.${extension}`));
 }
 
 let nextId = 1;
@@ -125,7 +128,7 @@ export function ImportsProvider({ children }: { children: ReactNode }) {
       const chosen = await open({
         title: t("import.dialogTitle"),
         multiple: true,
-        filters: [{ name: t("import.filterName"), extensions: [PACK_EXTENSION] }],
+        filters: [{ name: t("import.filterName"), extensions: PACK_EXTENSIONS }],
       });
       if (chosen === null) return;
       await importFiles(Array.isArray(chosen) ? chosen : [chosen]);
