@@ -21,6 +21,8 @@ const NotesScreen = lazy(() => import("./notes/NotesScreen.tsx").then((m) => ({ 
 const SearchScreen = lazy(() => import("./study/SearchScreen.tsx").then((m) => ({ default: m.SearchScreen })));
 const CourseScreen = lazy(() => import("./study/CourseScreen.tsx").then((m) => ({ default: m.CourseScreen })));
 const LessonScreen = lazy(() => import("./study/LessonScreen.tsx").then((m) => ({ default: m.LessonScreen })));
+const ExamsScreen = lazy(() => import("./exam/ExamsScreen.tsx").then((m) => ({ default: m.ExamsScreen })));
+const ExamScreen = lazy(() => import("./exam/ExamScreen.tsx").then((m) => ({ default: m.ExamScreen })));
 
 function ScreenLoading() {
   const { t } = useTranslation();
@@ -57,6 +59,12 @@ export function App({ preferences, preferencesError }: Props) {
               </Route>
               <Route path="/course/:packId/lesson/:lessonId">
                 {({ packId, lessonId }) => <LessonScreen key={`${packId}/${lessonId}`} packId={packId} lessonId={lessonId} />}
+              </Route>
+              <Route path="/exams">
+                <ExamsScreen />
+              </Route>
+              <Route path="/exam/:sessionId">
+                {({ sessionId }) => <ExamScreen key={sessionId} sessionId={sessionId} />}
               </Route>
               <Route>
                 <NotFound />

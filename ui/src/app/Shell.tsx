@@ -8,10 +8,12 @@ import { Logo } from "./Logo.tsx";
 import { ImportIcon, LibraryIcon, NotesIcon, ProgressIcon, SearchIcon, SettingsIcon } from "./icons.tsx";
 import { useScreenFocus } from "./useScreenFocus.ts";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
+import { ExamIcon } from "../exam/icons.tsx";
 import { useImports } from "../library/imports.tsx";
 
 const NAVIGATION = [
   { href: "/", key: "library", Icon: LibraryIcon },
+  { href: "/exams", key: "exams", Icon: ExamIcon },
   { href: "/progress", key: "progress", Icon: ProgressIcon },
   { href: "/notes", key: "notes", Icon: NotesIcon },
   { href: "/settings", key: "settings", Icon: SettingsIcon },
@@ -44,7 +46,10 @@ export function Shell({ children }: { children: ReactNode }) {
             <ul>
               {NAVIGATION.map(({ href, key, Icon }) => {
                 const current = path === href;
-                const within = current || (href === "/" && path.startsWith("/course/"));
+                const within =
+                  current ||
+                  (href === "/" && path.startsWith("/course/")) ||
+                  (href === "/exams" && path.startsWith("/exam/"));
                 return (
                   <li key={key}>
                     <Link
