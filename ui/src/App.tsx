@@ -11,6 +11,7 @@ import { ImportsProvider } from "./library/imports.tsx";
 import { LibraryScreen } from "./library/LibraryScreen.tsx";
 import { SettingsScreen } from "./settings/SettingsScreen.tsx";
 import { Loading } from "./app/states.tsx";
+import { useReopenInterruptedExam } from "./exam/reopen.ts";
 import type { Preferences } from "./app/preferences.tsx";
 import type { UiError } from "./ipc.ts";
 
@@ -23,6 +24,8 @@ const CourseScreen = lazy(() => import("./study/CourseScreen.tsx").then((m) => (
 const LessonScreen = lazy(() => import("./study/LessonScreen.tsx").then((m) => ({ default: m.LessonScreen })));
 const ExamsScreen = lazy(() => import("./exam/ExamsScreen.tsx").then((m) => ({ default: m.ExamsScreen })));
 const ExamScreen = lazy(() => import("./exam/ExamScreen.tsx").then((m) => ({ default: m.ExamScreen })));
+const ExamResultScreen = lazy(() => import("./exam/ResultScreen.tsx").then((m) => ({ default: m.ResultScreen })));
+const ExamResumeScreen = lazy(() => import("./exam/ResumeScreen.tsx").then((m) => ({ default: m.ResumeScreen })));
 
 function ScreenLoading() {
   const { t } = useTranslation();
@@ -32,6 +35,7 @@ function ScreenLoading() {
 type Props = { preferences: Preferences; preferencesError: UiError | null };
 
 export function App({ preferences, preferencesError }: Props) {
+  useReopenInterruptedExam();
   return (
     <PreferencesProvider initial={preferences} loadError={preferencesError}>
       <Router hook={useHashRoute}>
@@ -65,6 +69,12 @@ export function App({ preferences, preferencesError }: Props) {
               </Route>
               <Route path="/exam/:sessionId">
                 {({ sessionId }) => <ExamScreen key={sessionId} sessionId={sessionId} />}
+              </Route>
+              <Route path="/exam/:sessionId/result">
+                {({ sessionId }) => <ExamResultScreen key={sessionId} sessionId={sessionId} />}
+              </Route>
+              <Route path="/exam/:sessionId/resume">
+                {({ sessionId }) => <ExamResumeScreen key={sessionId} sessionId={sessionId} />}
               </Route>
               <Route>
                 <NotFound />
