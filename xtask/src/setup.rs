@@ -13,7 +13,8 @@ use crate::workspace::{self, Workspace};
 /// Debian packages: Tauri's build dependencies (WebKitGTK 4.1 and friends), then the tools
 /// the run and test commands use (a virtual display, screenshots, input, WebDriver, a
 /// private session bus for each test app, GStreamer for the lessons' WebM video, and a
-/// window manager with the tools that ask it things, for the exam lockdown test).
+/// window manager with the tools that ask it things, for the exam lockdown test), and
+/// PostgreSQL, whose binaries the server's tests start throw-away clusters with.
 const DEBIAN_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "build-essential",
@@ -32,6 +33,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "openbox",
     "wmctrl",
     "x11-utils",
+    "postgresql",
 ];
 
 /// The WebDriver bridge between a test and the app (`WebKitWebDriver` underneath).

@@ -1,0 +1,163 @@
+//! `studyhall-server`: serve, or set up the first admin.
+
+use std::io::BufRead as _;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use chrono::{SubsecRound as _, Utc};
+use clap::{Parser, Subcommand};
+use studyhall_server::api::accounts::new_account_fields;
+use studyhall_server::config::{CONFIG_FILE_ENV, Config};
+use studyhall_server::store::{self, NewAccount, Role};
+use tracing_subscriber::EnvFilter;
+
+/// The variable `admin create` reads the password from (else the first line of stdin).
+const ADMIN_PASSWORD_ENV: &str = "STUDYHALL_ADMIN_PASSWORD";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "studyhall-server",
+    version,
+    about = "Studyhall's central server"
+)]
+struct Cli {
+    /// A TOML configuration file (or set STUDYHALL_SERVER_CONFIG); STUDYHALL_SERVER_*
+    /// variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve until Ctrl-C or SIGTERM (requests in flight finish first).
+    Serve,
+    /// Manage accounts directly in the database, e.g. to create the first admin.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Create the server's keys in the key folder if missing, and print the public ones.
+    Keys,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an account. The password is read from STUDYHALL_ADMIN_PASSWORD or, when
+    /// that is unset, from the first line of standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Repeat for several roles.
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config_file = cli
+        .config
+        .or_else(|| std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from));
+    let config = Config::load(config_file.as_deref())?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Admin(AdminCommand::Create { username, roles }) => {
+                create_account(&config, username, roles).await
+            }
+            Command::Keys => {
+                let keys = studyhall_server::keys::ServerKeys::load_or_create(&config.key_dir)?;
+                println!("{}", serde_json::to_string_pretty(&keys.public())?);
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {} (setting listen)", config.listen))?;
+    // Printed on stdout so that scripts and tests learn the port when it was 0.
+    println!(
+        "studyhall-server listening on http://{}",
+        listener.local_addr()?
+    );
+    studyhall_server::run(listener, config, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot watch for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot watch for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn create_account(config: &Config, username: String, roles: Vec<Role>) -> anyhow::Result<()> {
+    let password = match std::env::var(ADMIN_PASSWORD_ENV) {
+        Ok(password) => password,
+        Err(_) => {
+            eprintln!("Password for {username} (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if password.is_empty() {
+        bail!("no password given: set {ADMIN_PASSWORD_ENV} or write it on standard input");
+    }
+    let (username, password_hash) = new_account_fields(&username, &password)?;
+    let store = store::open(&config.database_url).await.with_context(|| {
+        format!(
+            "could not open the database ({})",
+            config.database_description()
+        )
+    })?;
+    let account = store
+        .create_account(NewAccount::new(
+            username,
+            password_hash,
+            roles,
+            Utc::now().trunc_subsecs(3),
+        ))
+        .await?;
+    println!(
+        "created account {} with roles {}",
+        account.username,
+        account
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}

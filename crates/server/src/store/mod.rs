@@ -1,0 +1,310 @@
+//! Everything the server keeps, behind one [`Store`] trait with two backends:
+//! [`sqlite`] (the embedded default) and [`postgres`] (several replicas share one
+//! database, so no backend keeps state in the process that another replica would need).
+//!
+//! Promises:
+//! - [`open`] picks the backend from the database URL and applies the embedded
+//!   migrations (`migrations/server/{sqlite,postgres}`) before returning; a database
+//!   written by a newer server is refused with [`StoreError::DatabaseTooNew`].
+//! - Both backends behave the same; one behavioural suite (`tests/server/store.rs`) runs
+//!   against each.
+//! - Secrets never reach the store: passwords arrive as argon2 hashes, bearer and
+//!   enrollment tokens as their SHA-256 ([`TokenHash`]).
+//! - Time is passed in by the caller, so expiry is testable.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use studyhall_signing::{KeyId, PublicKey};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What a person may do. An account holds one or more.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Learner,
+    Candidate,
+    Proctor,
+    Author,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Learner,
+        Role::Candidate,
+        Role::Proctor,
+        Role::Author,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Learner => "learner",
+            Role::Candidate => "candidate",
+            Role::Proctor => "proctor",
+            Role::Author => "author",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == name)
+            .ok_or_else(|| UnknownRole(name.to_owned()))
+    }
+}
+
+/// A role name no Studyhall server knows.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unknown role \"{0}\"; the roles are learner, candidate, proctor, author and admin")]
+pub struct UnknownRole(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct AccountId(pub Uuid);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct DeviceId(pub Uuid);
+
+/// SHA-256 (hex) of a bearer or enrollment token: what the store keeps instead of it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    pub fn of(token: &str) -> Self {
+        Self(studyhall_signing::hash::sha256(token.as_bytes()).to_hex())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    // Even a token's hash is not for logs: print only a prefix to tell them apart.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenHash({}…)", self.0.get(..8).unwrap_or_default())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Account {
+    pub id: AccountId,
+    pub username: String,
+    /// Sorted, without duplicates.
+    pub roles: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Account {
+    pub fn has_any_role(&self, roles: &[Role]) -> bool {
+        self.roles.iter().any(|role| roles.contains(role))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub username: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewAccount {
+    /// A new account with a fresh id; `roles` are sorted and deduplicated.
+    pub fn new(
+        username: String,
+        password_hash: String,
+        mut roles: Vec<Role>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        roles.sort();
+        roles.dedup();
+        Self {
+            id: AccountId(Uuid::now_v7()),
+            username,
+            password_hash,
+            roles,
+            created_at: now,
+        }
+    }
+
+    fn account(&self) -> Account {
+        Account {
+            id: self.id,
+            username: self.username.clone(),
+            roles: self.roles.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// An account with its password hash, for signing in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: TokenHash,
+    pub account_id: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored session and whose it is. Expired sessions are returned too, so the
+/// caller can say "expired" rather than "unknown".
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: Account,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEnrollmentToken {
+    pub token_hash: TokenHash,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub id: DeviceId,
+    pub public_key: PublicKey,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+/// An enrolled device: the installation whose key signs its results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: DeviceId,
+    #[schema(value_type = String)]
+    pub key_id: KeyId,
+    /// The device's Ed25519 public key as an RFC 8037 JWK.
+    #[schema(value_type = Object)]
+    pub public_key: PublicKey,
+    /// The admin or proctor whose enrollment token the device used.
+    pub enrolled_by: AccountId,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the username \"{0}\" is taken")]
+    UsernameTaken(String),
+    #[error("no such enrollment token")]
+    EnrollmentTokenUnknown,
+    #[error("the enrollment token expired at {0}")]
+    EnrollmentTokenExpired(DateTime<Utc>),
+    #[error("the enrollment token was already used")]
+    EnrollmentTokenUsed,
+    #[error("a device with key {0} is already enrolled")]
+    DeviceAlreadyEnrolled(KeyId),
+    #[error(
+        "the database was written by a newer Studyhall server (schema version {found}, this server knows up to {known}); run the newer server"
+    )]
+    DatabaseTooNew { found: i64, known: i64 },
+    #[error("the database URL is not valid: {0}")]
+    InvalidUrl(String),
+    #[error("database error: {0}")]
+    Backend(String),
+    #[error("the database holds a value this server cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// Every persistent operation of the server. Implementations must be safe to share
+/// between requests and, for PostgreSQL, between server processes.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers a trivial query.
+    async fn check_health(&self) -> Result<(), StoreError>;
+
+    /// Fails with [`StoreError::UsernameTaken`] when the username exists.
+    async fn create_account(&self, account: NewAccount) -> Result<Account, StoreError>;
+
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
+
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
+
+    async fn session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
+
+    /// Returns whether a session was removed.
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<bool, StoreError>;
+
+    async fn create_enrollment_token(&self, token: NewEnrollmentToken) -> Result<(), StoreError>;
+
+    /// Uses up the enrollment token and registers the device, atomically: either both
+    /// happen or neither. Refuses unknown, expired and used tokens and a key that is
+    /// already enrolled, each with its own [`StoreError`].
+    async fn enroll_device(
+        &self,
+        token_hash: &TokenHash,
+        device: NewDevice,
+    ) -> Result<Device, StoreError>;
+
+    /// Every enrolled device, oldest first.
+    async fn devices(&self) -> Result<Vec<Device>, StoreError>;
+}
+
+/// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`) and brings its
+/// schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if let Some(path) = sqlite::path_from_url(url) {
+        Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::InvalidUrl(
+            "it must start with sqlite:// (a file) or postgres:// (a PostgreSQL database)"
+                .to_owned(),
+        ))
+    }
+}
+
+/// Reads the comma-separated roles the backends aggregate from `account_roles`.
+fn parse_roles(list: Option<&str>) -> Result<Vec<Role>, StoreError> {
+    let mut roles = list
+        .unwrap_or_default()
+        .split(',')
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            name.parse()
+                .map_err(|e: UnknownRole| StoreError::Corrupt(e.to_string()))
+        })
+        .collect::<Result<Vec<Role>, _>>()?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+fn parse_public_key(jwk: &str) -> Result<PublicKey, StoreError> {
+    PublicKey::from_jwk_json(jwk)
+        .map_err(|e| StoreError::Corrupt(format!("a device's public key: {e}")))
+}

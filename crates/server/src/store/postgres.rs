@@ -1,0 +1,386 @@
+//! The production backend: PostgreSQL, shared by any number of server replicas.
+//!
+//! A connection pool (deadpool) over tokio-postgres. Migrations are applied under a
+//! PostgreSQL advisory lock, so replicas starting together migrate once; every write
+//! that touches more than one row runs in one transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use include_dir::{Dir, include_dir};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+use uuid::Uuid;
+
+use super::{
+    Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
+    NewSession, Session, Store, StoreError, TokenHash, parse_public_key, parse_roles,
+};
+
+static MIGRATIONS_DIR: Dir<'static> =
+    include_dir!("$CARGO_MANIFEST_DIR/../../migrations/server/postgres");
+
+/// Any constant works, as long as no other program on the database uses it.
+const MIGRATION_LOCK: i64 = 0x5354_5544_5948_414c; // "STUDYHAL"
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.created_at, \
+     (SELECT string_agg(role, ',') FROM account_roles WHERE account_id = a.id)";
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::InvalidUrl(format!("{e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| StoreError::Backend(format!("building the connection pool: {e}")))?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Backend(format!("connecting to PostgreSQL: {e}")))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut migrations: Vec<(i64, &str, &str)> = Vec::new();
+        for dir in MIGRATIONS_DIR.dirs() {
+            let name: &str = dir.path().to_str().unwrap_or_default();
+            let version = name
+                .split('-')
+                .next()
+                .and_then(|number| number.parse().ok())
+                .ok_or_else(|| {
+                    StoreError::Backend(format!("migration folder {name} has no number"))
+                })?;
+            let sql = dir
+                .get_file(dir.path().join("up.sql"))
+                .and_then(|file| file.contents_utf8())
+                .ok_or_else(|| StoreError::Backend(format!("migration {name} has no up.sql")))?;
+            migrations.push((version, name, sql));
+        }
+        migrations.sort_by_key(|(version, _, _)| *version);
+        let known = migrations.last().map_or(0, |(version, _, _)| *version);
+
+        let mut client = self.client().await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(backend)?;
+        let result = async {
+            client
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (\
+                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                )
+                .await
+                .map_err(backend)?;
+            let found: i64 = client
+                .query_one(
+                    "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                    &[],
+                )
+                .await
+                .map_err(backend)?
+                .get(0);
+            if found > known {
+                return Err(StoreError::DatabaseTooNew { found, known });
+            }
+            for (version, name, sql) in migrations.iter().filter(|(v, _, _)| *v > found) {
+                let tx = client.transaction().await.map_err(backend)?;
+                tx.batch_execute(sql).await.map_err(|e| {
+                    StoreError::Backend(format!("migration {name}: {}", describe(&e)))
+                })?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    &[version, name],
+                )
+                .await
+                .map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
+                tracing::info!(migration = %name, "applied a PostgreSQL migration");
+            }
+            Ok(())
+        }
+        .await;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(backend)?;
+        result
+    }
+}
+
+/// The server's message for a PostgreSQL error, with the database's own detail.
+fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    }
+}
+
+fn backend(error: tokio_postgres::Error) -> StoreError {
+    StoreError::Backend(describe(&error))
+}
+
+fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
+    error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// Reads [`ACCOUNT_COLUMNS`] starting at column `first`.
+fn account_from(row: &Row, first: usize) -> Result<Account, StoreError> {
+    let roles: Option<String> = row.try_get(first + 3).map_err(backend)?;
+    Ok(Account {
+        id: AccountId(row.try_get(first).map_err(backend)?),
+        username: row.try_get(first + 1).map_err(backend)?,
+        roles: parse_roles(roles.as_deref())?,
+        created_at: row.try_get(first + 2).map_err(backend)?,
+    })
+}
+
+fn device_from(row: &Row) -> Result<Device, StoreError> {
+    let jwk: String = row.try_get(1).map_err(backend)?;
+    let public_key = parse_public_key(&jwk)?;
+    Ok(Device {
+        id: DeviceId(row.try_get(0).map_err(backend)?),
+        key_id: public_key.key_id().clone(),
+        public_key,
+        enrolled_by: AccountId(row.try_get(2).map_err(backend)?),
+        enrolled_at: row.try_get(3).map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn check_health(&self) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute("SELECT 1", &[])
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_account(&self, account: NewAccount) -> Result<Account, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute(
+            "INSERT INTO accounts (id, username, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4)",
+            &[
+                &account.id.0,
+                &account.username,
+                &account.password_hash,
+                &account.created_at,
+            ],
+        )
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::UsernameTaken(account.username.clone())
+            } else {
+                backend(e)
+            }
+        })?;
+        let roles: Vec<&str> = account.roles.iter().map(|role| role.as_str()).collect();
+        tx.execute(
+            "INSERT INTO account_roles (account_id, role) SELECT $1, unnest($2::text[])",
+            &[&account.id.0, &roles],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(account.account())
+    }
+
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT a.password_hash, {ACCOUNT_COLUMNS} FROM accounts a WHERE a.username = $1"
+                ),
+                &[&username],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|row| {
+            Ok(Credentials {
+                password_hash: row.try_get(0).map_err(backend)?,
+                account: account_from(&row, 1)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    &session.token_hash.as_str(),
+                    &session.account_id.0,
+                    &session.created_at,
+                    &session.expires_at,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT s.expires_at, {ACCOUNT_COLUMNS} FROM sessions s \
+                     JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
+                ),
+                &[&token_hash.as_str()],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|row| {
+            Ok(Session {
+                expires_at: row.try_get(0).map_err(backend)?,
+                account: account_from(&row, 1)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<bool, StoreError> {
+        let removed = self
+            .client()
+            .await?
+            .execute(
+                "DELETE FROM sessions WHERE token_hash = $1",
+                &[&token_hash.as_str()],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(removed > 0)
+    }
+
+    async fn create_enrollment_token(&self, token: NewEnrollmentToken) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO enrollment_tokens (token_hash, created_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    &token.token_hash.as_str(),
+                    &token.created_by.0,
+                    &token.created_at,
+                    &token.expires_at,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn enroll_device(
+        &self,
+        token_hash: &TokenHash,
+        device: NewDevice,
+    ) -> Result<Device, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        // FOR UPDATE: a replica enrolling with the same token at the same moment waits
+        // here and then sees the token used.
+        let token = tx
+            .query_opt(
+                "SELECT created_by, expires_at, used_at FROM enrollment_tokens \
+                 WHERE token_hash = $1 FOR UPDATE",
+                &[&token_hash.as_str()],
+            )
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::EnrollmentTokenUnknown)?;
+        let enrolled_by = AccountId(token.try_get::<_, Uuid>(0).map_err(backend)?);
+        let expires_at: DateTime<Utc> = token.try_get(1).map_err(backend)?;
+        let used_at: Option<DateTime<Utc>> = token.try_get(2).map_err(backend)?;
+        if used_at.is_some() {
+            return Err(StoreError::EnrollmentTokenUsed);
+        }
+        if expires_at <= device.enrolled_at {
+            return Err(StoreError::EnrollmentTokenExpired(expires_at));
+        }
+        tx.execute(
+            "UPDATE enrollment_tokens SET used_at = $2 WHERE token_hash = $1",
+            &[&token_hash.as_str(), &device.enrolled_at],
+        )
+        .await
+        .map_err(backend)?;
+        let key_id = device.public_key.key_id().clone();
+        tx.execute(
+            "INSERT INTO devices \
+             (id, key_id, public_key_jwk, enrolled_by, enrollment_token_hash, enrolled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.id.0,
+                &key_id.as_str(),
+                &device.public_key.to_jwk_json(),
+                &enrolled_by.0,
+                &token_hash.as_str(),
+                &device.enrolled_at,
+            ],
+        )
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::DeviceAlreadyEnrolled(key_id.clone())
+            } else {
+                backend(e)
+            }
+        })?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Device {
+            id: device.id,
+            key_id,
+            public_key: device.public_key,
+            enrolled_by,
+            enrolled_at: device.enrolled_at,
+        })
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                "SELECT id, public_key_jwk, enrolled_by, enrolled_at FROM devices \
+                 ORDER BY enrolled_at, id",
+                &[],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(device_from)
+            .collect()
+    }
+}

@@ -1,0 +1,421 @@
+//! The embedded backend: one SQLite file (WAL, foreign keys on), the server's default.
+//!
+//! One connection behind a mutex, used from tokio's blocking pool; every write goes
+//! through [`SqliteStore::write`], one immediate transaction per call. Times are stored
+//! as Unix milliseconds.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use include_dir::{Dir, include_dir};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite_migration::{MigrationDefinitionError, Migrations};
+use uuid::Uuid;
+
+use super::{
+    Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
+    NewSession, Session, Store, StoreError, TokenHash, parse_public_key, parse_roles,
+};
+
+static MIGRATIONS_DIR: Dir<'static> =
+    include_dir!("$CARGO_MANIFEST_DIR/../../migrations/server/sqlite");
+
+/// The server's SQLite migrations, oldest first. Forward-only.
+pub fn migrations() -> Result<Migrations<'static>, StoreError> {
+    Migrations::from_directory(&MIGRATIONS_DIR)
+        .map_err(|e| StoreError::Backend(format!("the embedded SQLite migrations: {e}")))
+}
+
+/// The file a `sqlite://PATH` URL names (`sqlite:///abs/file.db` is absolute), or
+/// `None` for any other URL.
+pub fn path_from_url(url: &str) -> Option<PathBuf> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(PathBuf::from)
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.created_at, \
+     (SELECT group_concat(role) FROM account_roles WHERE account_id = a.id)";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies the migrations.
+    pub async fn open(path: PathBuf) -> Result<Self, StoreError> {
+        let conn = tokio::task::spawn_blocking(move || open_and_migrate(&path))
+            .await
+            .map_err(|e| StoreError::Backend(format!("opening the database: {e}")))??;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.with_connection(move |conn| query(conn).map_err(backend))
+            .await
+    }
+
+    /// The one door for writes: `change` runs in an immediate transaction that is
+    /// committed when it returns `Ok` and rolled back otherwise.
+    async fn write<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.with_connection(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let value = change(&tx)?;
+            tx.commit().map_err(backend)?;
+            Ok(value)
+        })
+        .await
+    }
+
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn
+                .lock()
+                .map_err(|_| StoreError::Backend("a database task panicked".to_owned()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("a database task failed: {e}")))?
+    }
+}
+
+fn open_and_migrate(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open(path).map_err(backend)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(backend)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(backend)?;
+    conn.pragma_update(None, "busy_timeout", 5_000)
+        .map_err(backend)?;
+    let migrations = migrations()?;
+    migrations.to_latest(&mut conn).map_err(|e| match e {
+        rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        ) => StoreError::DatabaseTooNew {
+            found: conn
+                .pragma_query_value(None, "user_version", |row| row.get(0))
+                .unwrap_or(-1),
+            known: i64::try_from(MIGRATIONS_DIR.dirs().count()).unwrap_or(i64::MAX),
+        },
+        other => StoreError::Backend(format!("migrating the database: {other}")),
+    })?;
+    Ok(conn)
+}
+
+fn backend(error: rusqlite::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(e, _)
+        if e.code == ErrorCode::ConstraintViolation
+            && (e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
+}
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn time_from(millis: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(millis)
+        .ok_or_else(|| StoreError::Corrupt(format!("{millis} is not a valid time")))
+}
+
+fn uuid_from(text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("an id \"{text}\": {e}")))
+}
+
+/// [`ACCOUNT_COLUMNS`] as stored, before they are checked.
+struct AccountRow {
+    id: String,
+    username: String,
+    created_at: i64,
+    roles: Option<String>,
+}
+
+impl AccountRow {
+    fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(first)?,
+            username: row.get(first + 1)?,
+            created_at: row.get(first + 2)?,
+            roles: row.get(first + 3)?,
+        })
+    }
+
+    fn into_account(self) -> Result<Account, StoreError> {
+        Ok(Account {
+            id: AccountId(uuid_from(&self.id)?),
+            username: self.username,
+            roles: parse_roles(self.roles.as_deref())?,
+            created_at: time_from(self.created_at)?,
+        })
+    }
+}
+
+struct DeviceRow {
+    id: String,
+    jwk: String,
+    enrolled_by: String,
+    enrolled_at: i64,
+}
+
+impl DeviceRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            jwk: row.get(1)?,
+            enrolled_by: row.get(2)?,
+            enrolled_at: row.get(3)?,
+        })
+    }
+
+    fn into_device(self) -> Result<Device, StoreError> {
+        let public_key = parse_public_key(&self.jwk)?;
+        Ok(Device {
+            id: DeviceId(uuid_from(&self.id)?),
+            key_id: public_key.key_id().clone(),
+            public_key,
+            enrolled_by: AccountId(uuid_from(&self.enrolled_by)?),
+            enrolled_at: time_from(self.enrolled_at)?,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn check_health(&self) -> Result<(), StoreError> {
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+    }
+
+    async fn create_account(&self, account: NewAccount) -> Result<Account, StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO accounts (id, username, password_hash, created_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    account.id.0.to_string(),
+                    account.username,
+                    account.password_hash,
+                    millis(account.created_at)
+                ],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::UsernameTaken(account.username.clone())
+                } else {
+                    backend(e)
+                }
+            })?;
+            let mut insert_role = tx
+                .prepare_cached("INSERT INTO account_roles (account_id, role) VALUES (?1, ?2)")
+                .map_err(backend)?;
+            for role in &account.roles {
+                insert_role
+                    .execute(params![account.id.0.to_string(), role.as_str()])
+                    .map_err(backend)?;
+            }
+            Ok(account.account())
+        })
+        .await
+    }
+
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
+        let username = username.to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!(
+                    "SELECT a.password_hash, {ACCOUNT_COLUMNS} FROM accounts a WHERE a.username = ?1"
+                ),
+                [username],
+                |row| Ok((row.get::<_, String>(0)?, AccountRow::read(row, 1)?)),
+            )
+            .optional()
+        })
+        .await?
+        .map(|(password_hash, account)| {
+            Ok(Credentials {
+                account: account.into_account()?,
+                password_hash,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    session.token_hash.as_str(),
+                    session.account_id.0.to_string(),
+                    millis(session.created_at),
+                    millis(session.expires_at)
+                ],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError> {
+        let token_hash = token_hash.clone();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!(
+                    "SELECT s.expires_at, {ACCOUNT_COLUMNS} FROM sessions s \
+                     JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1"
+                ),
+                [token_hash.as_str()],
+                |row| Ok((row.get::<_, i64>(0)?, AccountRow::read(row, 1)?)),
+            )
+            .optional()
+        })
+        .await?
+        .map(|(expires_at, account)| {
+            Ok(Session {
+                account: account.into_account()?,
+                expires_at: time_from(expires_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<bool, StoreError> {
+        let token_hash = token_hash.clone();
+        self.write(move |tx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM sessions WHERE token_hash = ?1",
+                    [token_hash.as_str()],
+                )
+                .map_err(backend)?;
+            Ok(removed > 0)
+        })
+        .await
+    }
+
+    async fn create_enrollment_token(&self, token: NewEnrollmentToken) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO enrollment_tokens (token_hash, created_by, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    token.token_hash.as_str(),
+                    token.created_by.0.to_string(),
+                    millis(token.created_at),
+                    millis(token.expires_at)
+                ],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enroll_device(
+        &self,
+        token_hash: &TokenHash,
+        device: NewDevice,
+    ) -> Result<Device, StoreError> {
+        let token_hash = token_hash.clone();
+        self.write(move |tx| {
+            let token = tx
+                .query_row(
+                    "SELECT created_by, expires_at, used_at FROM enrollment_tokens \
+                     WHERE token_hash = ?1",
+                    [token_hash.as_str()],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, i64>(1)?,
+                            row.get::<_, Option<i64>>(2)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(backend)?;
+            let (enrolled_by, expires_at, used_at) =
+                token.ok_or(StoreError::EnrollmentTokenUnknown)?;
+            let enrolled_by = AccountId(uuid_from(&enrolled_by)?);
+            let expires_at = time_from(expires_at)?;
+            if used_at.is_some() {
+                return Err(StoreError::EnrollmentTokenUsed);
+            }
+            if expires_at <= device.enrolled_at {
+                return Err(StoreError::EnrollmentTokenExpired(expires_at));
+            }
+            let at = millis(device.enrolled_at);
+            tx.execute(
+                "UPDATE enrollment_tokens SET used_at = ?2 WHERE token_hash = ?1",
+                params![token_hash.as_str(), at],
+            )
+            .map_err(backend)?;
+            let key_id = device.public_key.key_id().clone();
+            tx.execute(
+                "INSERT INTO devices \
+                 (id, key_id, public_key_jwk, enrolled_by, enrollment_token_hash, enrolled_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    device.id.0.to_string(),
+                    key_id.as_str(),
+                    device.public_key.to_jwk_json(),
+                    enrolled_by.0.to_string(),
+                    token_hash.as_str(),
+                    at
+                ],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::DeviceAlreadyEnrolled(key_id.clone())
+                } else {
+                    backend(e)
+                }
+            })?;
+            Ok(Device {
+                id: device.id,
+                key_id,
+                public_key: device.public_key,
+                enrolled_by,
+                enrolled_at: device.enrolled_at,
+            })
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT id, public_key_jwk, enrolled_by, enrolled_at FROM devices \
+                 ORDER BY enrolled_at, id",
+            )?;
+            let rows = statement.query_map([], DeviceRow::read)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?
+        .into_iter()
+        .map(DeviceRow::into_device)
+        .collect()
+    }
+}
