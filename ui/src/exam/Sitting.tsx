@@ -101,7 +101,7 @@ export function Sitting({ paper }: { paper: ExamPaper }) {
     }
   };
 
-  useExamGuard(sessionId, true, (what: Blocked) => showNotice(t(`guard.${what}`)));
+  useExamGuard(sessionId, (what: Blocked) => showNotice(t(`guard.${what}`)));
   useLockedChrome(sessionId, finished);
 
   // The shell refused to close the locked window.

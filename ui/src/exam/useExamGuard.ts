@@ -39,7 +39,7 @@ function answerField(target: EventTarget | null): HTMLInputElement | HTMLTextAre
   return null;
 }
 
-export function useExamGuard(sessionId: string, active: boolean, onBlocked: (what: Blocked) => void): void {
+export function useExamGuard(sessionId: string, onBlocked: (what: Blocked) => void): void {
   // Texts copied from answer fields in this session: the only ones that may be pasted.
   const copied = useRef(new Set<string>());
   const notify = useRef(onBlocked);
@@ -48,7 +48,6 @@ export function useExamGuard(sessionId: string, active: boolean, onBlocked: (wha
   });
 
   useEffect(() => {
-    if (!active) return;
     const report = (event: ObservedEvent) => {
       void Promise.resolve()
         .then(() => commands.logExamEvent(sessionId, event))
@@ -127,5 +126,5 @@ export function useExamGuard(sessionId: string, active: boolean, onBlocked: (wha
       document.removeEventListener("drop", onDrop, options);
       document.removeEventListener("visibilitychange", onVisibility);
     };
-  }, [sessionId, active]);
+  }, [sessionId]);
 }
