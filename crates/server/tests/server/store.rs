@@ -1,0 +1,255 @@
+//! The behavioural suite of [`Store`]: every case runs once on SQLite and once on
+//! PostgreSQL, so both backends keep the same promises.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use studyhall_server::store::{
+    self, AccountId, DeviceId, NewAccount, NewDevice, NewEnrollmentToken, NewSession, Role, Store,
+    StoreError, TokenHash,
+};
+use studyhall_signing::SigningKey;
+use uuid::Uuid;
+
+on_both_backends!(
+    accounts_are_found_by_username_with_their_roles,
+    usernames_are_unique,
+    sessions_name_their_account_until_deleted,
+    an_enrollment_token_enrolls_exactly_one_device,
+    unknown_and_expired_enrollment_tokens_are_refused,
+    a_device_key_enrolls_once_and_a_refused_enrollment_keeps_the_token,
+    concurrent_enrollments_with_one_token_enroll_one_device,
+    reopening_keeps_everything,
+);
+
+/// A fixed, millisecond-precise "now" (what both backends store).
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(1_780_000_000_123).unwrap()
+}
+
+async fn open(url: &str) -> std::sync::Arc<dyn Store> {
+    store::open(url).await.unwrap()
+}
+
+async fn account(store: &dyn Store, username: &str, roles: &[Role]) -> AccountId {
+    store
+        .create_account(NewAccount::new(
+            username.to_owned(),
+            format!("hash-of-{username}"),
+            roles.to_vec(),
+            now(),
+        ))
+        .await
+        .unwrap()
+        .id
+}
+
+async fn enrollment_token(store: &dyn Store, by: AccountId, token: &str) -> TokenHash {
+    let token_hash = TokenHash::of(token);
+    store
+        .create_enrollment_token(NewEnrollmentToken {
+            token_hash: token_hash.clone(),
+            created_by: by,
+            created_at: now(),
+            expires_at: now() + TimeDelta::hours(1),
+        })
+        .await
+        .unwrap();
+    token_hash
+}
+
+fn new_device(key: &SigningKey, at: DateTime<Utc>) -> NewDevice {
+    NewDevice {
+        id: DeviceId(Uuid::now_v7()),
+        public_key: key.public_key(),
+        enrolled_at: at,
+    }
+}
+
+async fn accounts_are_found_by_username_with_their_roles(url: &str) {
+    let store = open(url).await;
+    let created = store
+        .create_account(NewAccount::new(
+            "proctor.1".to_owned(),
+            "argon2-hash".to_owned(),
+            vec![Role::Proctor, Role::Learner, Role::Proctor],
+            now(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(created.roles, vec![Role::Learner, Role::Proctor]);
+
+    let found = store.credentials("proctor.1").await.unwrap().unwrap();
+    assert_eq!(found.account, created);
+    assert_eq!(found.password_hash, "argon2-hash");
+    assert!(store.credentials("proctor.2").await.unwrap().is_none());
+}
+
+async fn usernames_are_unique(url: &str) {
+    let store = open(url).await;
+    account(&*store, "ada", &[Role::Learner]).await;
+    let again = store
+        .create_account(NewAccount::new(
+            "ada".to_owned(),
+            "other".to_owned(),
+            vec![Role::Admin],
+            now(),
+        ))
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::UsernameTaken(ref name)) if name == "ada"),
+        "{again:?}"
+    );
+    // The refused account left no role behind for the existing one.
+    let existing = store.credentials("ada").await.unwrap().unwrap();
+    assert_eq!(existing.account.roles, vec![Role::Learner]);
+}
+
+async fn sessions_name_their_account_until_deleted(url: &str) {
+    let store = open(url).await;
+    let id = account(&*store, "grace", &[Role::Candidate, Role::Author]).await;
+    let token_hash = TokenHash::of("token-1");
+    let expires_at = now() + TimeDelta::hours(12);
+    store
+        .create_session(NewSession {
+            token_hash: token_hash.clone(),
+            account_id: id,
+            created_at: now(),
+            expires_at,
+        })
+        .await
+        .unwrap();
+
+    let session = store.session(&token_hash).await.unwrap().unwrap();
+    assert_eq!(session.account.id, id);
+    assert_eq!(session.account.roles, vec![Role::Candidate, Role::Author]);
+    assert_eq!(session.expires_at, expires_at);
+    assert!(
+        store
+            .session(&TokenHash::of("token-2"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    assert!(store.delete_session(&token_hash).await.unwrap());
+    assert!(store.session(&token_hash).await.unwrap().is_none());
+    assert!(!store.delete_session(&token_hash).await.unwrap());
+}
+
+async fn an_enrollment_token_enrolls_exactly_one_device(url: &str) {
+    let store = open(url).await;
+    let proctor = account(&*store, "proctor", &[Role::Proctor]).await;
+    let token_hash = enrollment_token(&*store, proctor, "enroll-1").await;
+    let key = SigningKey::generate().unwrap();
+
+    let device = store
+        .enroll_device(&token_hash, new_device(&key, now()))
+        .await
+        .unwrap();
+    assert_eq!(&device.key_id, key.key_id());
+    assert_eq!(device.enrolled_by, proctor);
+    assert_eq!(store.devices().await.unwrap(), vec![device]);
+
+    let other_key = SigningKey::generate().unwrap();
+    let reused = store
+        .enroll_device(&token_hash, new_device(&other_key, now()))
+        .await;
+    assert!(
+        matches!(reused, Err(StoreError::EnrollmentTokenUsed)),
+        "{reused:?}"
+    );
+    assert_eq!(store.devices().await.unwrap().len(), 1);
+}
+
+async fn unknown_and_expired_enrollment_tokens_are_refused(url: &str) {
+    let store = open(url).await;
+    let admin = account(&*store, "admin", &[Role::Admin]).await;
+    let key = SigningKey::generate().unwrap();
+
+    let unknown = store
+        .enroll_device(&TokenHash::of("never-issued"), new_device(&key, now()))
+        .await;
+    assert!(
+        matches!(unknown, Err(StoreError::EnrollmentTokenUnknown)),
+        "{unknown:?}"
+    );
+
+    let token_hash = enrollment_token(&*store, admin, "enroll-2").await;
+    let late = now() + TimeDelta::hours(1);
+    let expired = store
+        .enroll_device(&token_hash, new_device(&key, late))
+        .await;
+    assert!(
+        matches!(expired, Err(StoreError::EnrollmentTokenExpired(at)) if at == late),
+        "{expired:?}"
+    );
+    assert!(store.devices().await.unwrap().is_empty());
+}
+
+async fn a_device_key_enrolls_once_and_a_refused_enrollment_keeps_the_token(url: &str) {
+    let store = open(url).await;
+    let admin = account(&*store, "admin", &[Role::Admin]).await;
+    let first = enrollment_token(&*store, admin, "enroll-a").await;
+    let second = enrollment_token(&*store, admin, "enroll-b").await;
+    let key = SigningKey::generate().unwrap();
+    store
+        .enroll_device(&first, new_device(&key, now()))
+        .await
+        .unwrap();
+
+    let again = store.enroll_device(&second, new_device(&key, now())).await;
+    assert!(
+        matches!(again, Err(StoreError::DeviceAlreadyEnrolled(ref id)) if id == key.key_id()),
+        "{again:?}"
+    );
+    // Nothing of the refused enrollment stuck: the second token still works.
+    let other_key = SigningKey::generate().unwrap();
+    store
+        .enroll_device(&second, new_device(&other_key, now()))
+        .await
+        .unwrap();
+    assert_eq!(store.devices().await.unwrap().len(), 2);
+}
+
+async fn concurrent_enrollments_with_one_token_enroll_one_device(url: &str) {
+    let store = open(url).await;
+    let admin = account(&*store, "admin", &[Role::Admin]).await;
+    let token_hash = enrollment_token(&*store, admin, "enroll-race").await;
+    let attempts = (0..8).map(|_| {
+        let store = std::sync::Arc::clone(&store);
+        let token_hash = token_hash.clone();
+        tokio::spawn(async move {
+            let key = SigningKey::generate().unwrap();
+            store
+                .enroll_device(&token_hash, new_device(&key, now()))
+                .await
+        })
+    });
+    let mut enrolled = 0;
+    for attempt in attempts.collect::<Vec<_>>() {
+        match attempt.await.unwrap() {
+            Ok(_) => enrolled += 1,
+            Err(StoreError::EnrollmentTokenUsed) => {}
+            Err(other) => panic!("unexpected refusal: {other:?}"),
+        }
+    }
+    assert_eq!(enrolled, 1);
+    assert_eq!(store.devices().await.unwrap().len(), 1);
+}
+
+async fn reopening_keeps_everything(url: &str) {
+    let store = open(url).await;
+    let admin = account(&*store, "admin", &[Role::Admin]).await;
+    let token_hash = enrollment_token(&*store, admin, "enroll-keep").await;
+    let key = SigningKey::generate().unwrap();
+    let device = store
+        .enroll_device(&token_hash, new_device(&key, now()))
+        .await
+        .unwrap();
+    drop(store);
+
+    // Opening again migrates nothing twice and finds what was written.
+    let store = open(url).await;
+    store.check_health().await.unwrap();
+    assert_eq!(store.devices().await.unwrap(), vec![device]);
+    assert!(store.credentials("admin").await.unwrap().is_some());
+}
