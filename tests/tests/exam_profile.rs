@@ -83,6 +83,14 @@ impl Setup {
     }
 }
 
+fn pin_is(
+    digits: &str,
+    key: &studyhall_signing::ContentKey,
+    pack: &studyhall_core::exam::pack::ExamPack,
+) -> bool {
+    key.proctor_pin(&pack.manifest.binding()).as_str() == digits
+}
+
 fn correct(question: &Question) -> Response {
     match &question.body {
         QuestionBody::SingleChoice { correct, .. } => Response::SingleChoice {
@@ -240,9 +248,13 @@ fn a_candidate_sits_an_installed_exam_across_a_restart_and_the_result_is_sealed(
             .any(|e| e.kind == "focus_lost")
     );
 
-    // Asking again gives the same result; the items can no longer be opened.
+    // Asking again, even after a restart, gives the same result with its grading; the
+    // items can no longer be opened.
+    drop(app);
+    let mut app = setup.open();
     let again = app.exam_result(&session).unwrap();
     assert_eq!(again.result_id, finished.result_id);
+    assert_eq!(again.grading, finished.grading);
     assert!(app.exam_paper(&session).is_err());
     let summary = &app.exams().unwrap()[0];
     assert_eq!(summary.attempts_used, 1);
@@ -291,6 +303,25 @@ fn the_proctor_pin_exports_the_result_and_a_resume_code_reopens_a_long_absence()
     assert_eq!(paper.session.state, SessionState::Running);
     assert_eq!(paper.session.answers.len(), 1);
     assert_eq!(app.exam_resume_count(&session).unwrap(), 1);
+
+    // The proctor closes the locked exam with the PIN; the attempt stays open and the
+    // exit is in the log.
+    assert!(app.proctor_exit(&session, "00000000").is_err() || pin_is("00000000", &key, &pack));
+    app.proctor_exit(&session, key.proctor_pin(&pack.manifest.binding()).as_str())
+        .unwrap();
+    assert!(
+        app.exam_log(&session)
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "proctor_exit")
+    );
+    drop(app);
+    setup.clock.restart_process();
+    let mut app = setup.open();
+    assert!(matches!(
+        app.interrupted_exam().unwrap(),
+        Some(Reopened::Continue { .. })
+    ));
 
     // The PIN: wrong ones are refused, the right one grants time and exports.
     let pin = key.proctor_pin(&pack.manifest.binding());

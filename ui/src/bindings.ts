@@ -204,6 +204,8 @@ export type ExamPaper = {
 	cut_score_percent: number,
 	reboot_limit_minutes: number,
 	sections: PaperSection[],
+	/**  The exam's topics with their titles (for per-topic scores). */
+	topics: TopicTitle[],
 };
 
 /**  An installed exam, for the exams screen. */
@@ -225,6 +227,8 @@ export type ExamSummary = {
 	reboot_limit_minutes: number,
 	/**  A session of this exam that is not yet submitted. */
 	open_session: string | null,
+	/**  The exam's topics with their titles (for per-topic scores). */
+	topics: TopicTitle[],
 	/**  The last submitted session, whose result can be shown. */
 	last_submitted: string | null,
 	/**
@@ -248,7 +252,10 @@ export type FinishedResult = {
 	/**  The sealed envelope, as exported for an offline hand-in. */
 	sealed: string,
 	session: SessionView,
-	/**  The grading, when it was made in this process (the sealed copy is authoritative). */
+	/**
+	 *  The candidate's copy of the grading (the sealed copy is authoritative); `None` only
+	 *  for results sealed before this copy was kept.
+	 */
 	grading: Grading | null,
 };
 
@@ -616,6 +623,11 @@ export type TopicResult = {
 	topic: string,
 	points: number | null,
 	max: number | null,
+};
+
+export type TopicTitle = {
+	id: string,
+	title: string,
 };
 
 export type VideoView = {

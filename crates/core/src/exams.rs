@@ -73,6 +73,8 @@ pub struct ExamSummary {
     pub reboot_limit_minutes: u32,
     /// A session of this exam that is not yet submitted.
     pub open_session: Option<String>,
+    /// The exam's topics with their titles (for per-topic scores).
+    pub topics: Vec<TopicTitle>,
     /// The last submitted session, whose result can be shown.
     pub last_submitted: Option<String>,
     /// Whether this installation trusts the server the results are sealed to; without
@@ -99,6 +101,15 @@ pub struct ExamPaper {
     pub cut_score_percent: u8,
     pub reboot_limit_minutes: u32,
     pub sections: Vec<PaperSection>,
+    /// The exam's topics with their titles (for per-topic scores).
+    pub topics: Vec<TopicTitle>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TopicTitle {
+    pub id: String,
+    pub title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -311,6 +322,7 @@ impl Studyhall {
             reboot_limit_minutes: b.reboot_limit_minutes,
             open_session,
             last_submitted,
+            topics: topic_titles(&m),
         })
     }
 
@@ -414,6 +426,7 @@ impl Studyhall {
             cut_score_percent: manifest.blueprint.cut_score_percent,
             reboot_limit_minutes: manifest.blueprint.reboot_limit_minutes,
             sections,
+            topics: topic_titles(&manifest),
         })
     }
 
@@ -667,7 +680,9 @@ impl Studyhall {
     /// back to it); logged.
     pub fn proctor_exit(&mut self, session_id: &str, proctor_pin: &str) -> Result<()> {
         self.check_proctor_pin(session_id, proctor_pin)?;
-        self.log_exam_event(session_id, LogKind::ProctorExit, serde_json::json!({}))
+        self.exams
+            .sessions
+            .proctor_exit(&mut self.storage, self.clock.as_ref(), session_id)
     }
 
     /// A proctor grants more time, with the PIN.
@@ -853,6 +868,17 @@ pub(crate) fn is_exam_pack(file: &Path) -> bool {
         .ok()
         .and_then(|f| zip::ZipArchive::new(f).ok())
         .is_some_and(|archive| archive.index_for_name(BANK_ENTRY).is_some())
+}
+
+fn topic_titles(manifest: &ExamManifest) -> Vec<TopicTitle> {
+    manifest
+        .topics
+        .iter()
+        .map(|t| TopicTitle {
+            id: t.id.clone(),
+            title: t.title.clone(),
+        })
+        .collect()
 }
 
 fn read_manifest(row: &ExamPackRow) -> Result<ExamManifest> {

@@ -26,7 +26,7 @@ use studyhall_signing::{KeyId, PublicKey, SealingPublicKey, SigningKey, TrustSto
 pub use error::{Error, ErrorCode, Result};
 pub use exams::{
     EXAMS_DIR, ExamAnswerSaved, ExamPaper, ExamSummary, ItemFeedback, MAX_RESUME_CODE_ATTEMPTS,
-    ObservedEvent, PaperSection, SectionSummary, SystemCheck, TRUSTED_SERVERS_DIR,
+    ObservedEvent, PaperSection, SectionSummary, SystemCheck, TRUSTED_SERVERS_DIR, TopicTitle,
 };
 pub use library::{CourseSummary, ImportOutcome};
 pub use storage::{SearchHit, SearchHitKind};

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { open } from "@tauri-apps/plugin-dialog";
-import { commands, type ExamSummary, type FinishedResult, type Grading, type ItemResult } from "../bindings.ts";
+import { commands, type ExamSummary, type FinishedResult, type Grading, type ItemResult, type TopicTitle } from "../bindings.ts";
 import { percent, timeSpent, trackLabel } from "../format.ts";
 import { toUiError } from "../ipc.ts";
 import i18next from "../i18n.ts";
@@ -75,7 +75,7 @@ export function ResultScreen({ sessionId }: { sessionId: string }) {
         </p>
       </section>
 
-      {result.grading !== null && result.grading.topics.length > 0 && <Topics grading={result.grading} />}
+      {result.grading !== null && result.grading.topics.length > 0 && <Topics grading={result.grading} titles={exam?.topics ?? []} />}
       {practice && result.grading !== null && <Items sessionId={sessionId} grading={result.grading} />}
 
       <Export sessionId={sessionId} />
@@ -110,7 +110,7 @@ function Score({ grading }: { grading: Grading }) {
   );
 }
 
-function Topics({ grading }: { grading: Grading }) {
+function Topics({ grading, titles }: { grading: Grading; titles: TopicTitle[] }) {
   const { t } = useTranslation("exam");
   return (
     <section className="card" aria-labelledby="topics-title">
@@ -121,7 +121,7 @@ function Topics({ grading }: { grading: Grading }) {
         {grading.topics.map((topic) => {
           const max = topic.max ?? 0;
           const share = max > 0 ? ((topic.points ?? 0) / max) * 100 : 0;
-          const name = trackLabel(topic.topic);
+          const name = titles.find((title) => title.id === topic.topic)?.title ?? trackLabel(topic.topic);
           return (
             <li key={topic.topic} className="exam-topics__row">
               <span className="exam-topics__name">{name}</span>

@@ -138,7 +138,8 @@ pub struct FinishedResult {
     /// The sealed envelope, as exported for an offline hand-in.
     pub sealed: String,
     pub session: SessionView,
-    /// The grading, when it was made in this process (the sealed copy is authoritative).
+    /// The candidate's copy of the grading (the sealed copy is authoritative); `None` only
+    /// for results sealed before this copy was kept.
     pub grading: Option<result::Grading>,
 }
 
@@ -154,12 +155,17 @@ impl FinishedResult {
     }
 
     fn from_row(row: storage::OutboxRow, session: SessionView) -> Self {
+        let grading = row.grading.as_deref().and_then(|json| {
+            serde_json::from_str(json)
+                .inspect_err(|e| tracing::warn!("a stored result's grading is unreadable: {e}"))
+                .ok()
+        });
         FinishedResult {
             result_id: row.result_id,
             receipt_code: row.receipt_code,
             sealed: row.sealed,
             session,
-            grading: None,
+            grading,
         }
     }
 
@@ -865,6 +871,36 @@ impl Sessions {
         })
     }
 
+    /// A proctor closes the locked exam without submitting (after checking the PIN): the
+    /// time so far is counted and the exit logged; the attempt stays open, and reopening
+    /// it later follows the crash policy and the reboot limit like any other absence.
+    pub fn proctor_exit(
+        &mut self,
+        storage: &mut Storage,
+        clock: &dyn Clock,
+        session_id: &str,
+    ) -> Result<()> {
+        let loaded = Loaded::read(storage, session_id)?;
+        if loaded.state == SessionState::Submitted {
+            return Err(Error::InvalidInput(
+                "this exam was submitted; there is nothing to exit".into(),
+            ));
+        }
+        storage.transact(Durability::Full, |tx| {
+            let used_ms = self.account(tx, clock, &loaded)?;
+            append_log(
+                tx,
+                session_id,
+                clock.now().to_utc(),
+                LogKind::ProctorExit,
+                serde_json::json!({ "used_ms": used_ms }),
+            )
+            .map(drop)
+        })?;
+        self.baselines.remove(session_id);
+        Ok(())
+    }
+
     /// Running or paused → submitted, by the candidate (after confirming) or a proctor.
     pub fn submit(
         &mut self,
@@ -988,6 +1024,9 @@ impl Sessions {
             sealed: sealed.sealed.to_json(),
             created_at: rfc3339(clock.now().to_utc()),
             delivered_at: None,
+            grading: Some(
+                serde_json::to_string(&document.grading).map_err(|e| corrupt("grading", e))?,
+            ),
         };
         storage.transact(Durability::Full, |tx| storage::insert_outbox(tx, &outbox))?;
         Ok(FinishedResult::new(&sealed, document, view))

@@ -317,19 +317,22 @@ pub(crate) struct OutboxRow {
     pub sealed: String,
     pub created_at: String,
     pub delivered_at: Option<String>,
+    /// JSON of the grading, for showing the result again.
+    pub grading: Option<String>,
 }
 
 pub(crate) fn insert_outbox(tx: &Transaction<'_>, row: &OutboxRow) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO outbox (result_id, session_id, receipt_code, sealed, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO outbox (result_id, session_id, receipt_code, sealed, created_at, grading)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         row.result_id,
         row.session_id,
         row.receipt_code,
         row.sealed,
-        row.created_at
+        row.created_at,
+        row.grading
     ])?;
     Ok(())
 }
@@ -337,7 +340,8 @@ pub(crate) fn insert_outbox(tx: &Transaction<'_>, row: &OutboxRow) -> Result<()>
 pub(crate) fn outbox_for_session(conn: &Connection, session_id: &str) -> Result<Option<OutboxRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT result_id, session_id, receipt_code, sealed, created_at, delivered_at
+            "SELECT result_id, session_id, receipt_code, sealed, created_at, delivered_at,
+                    grading
              FROM outbox WHERE session_id = ?1",
         )?
         .query_row([session_id], |r| {
@@ -348,6 +352,7 @@ pub(crate) fn outbox_for_session(conn: &Connection, session_id: &str) -> Result<
                 sealed: r.get(3)?,
                 created_at: r.get(4)?,
                 delivered_at: r.get(5)?,
+                grading: r.get(6)?,
             })
         })
         .optional()?)
