@@ -93,37 +93,62 @@ pub fn app(state: AppState, config: &Config) -> axum::Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Opens the store and keys named by `config`, then serves on `listener` until
-/// `shutdown` completes; requests in flight then finish before this returns.
+/// A server whose database is open and migrated and whose keys are loaded, ready to
+/// serve.
+#[derive(Debug)]
+pub struct Server {
+    state: AppState,
+    config: Config,
+}
+
+impl Server {
+    /// Opens the store and keys named by `config`.
+    pub async fn open(config: Config) -> anyhow::Result<Self> {
+        let store = store::open(&config.database_url).await.with_context(|| {
+            format!(
+                "could not open the database ({})",
+                config.database_description()
+            )
+        })?;
+        let keys = ServerKeys::load_or_create(&config.key_dir)?;
+        let state = AppState {
+            store,
+            keys: Arc::new(keys),
+            metrics: metrics_handle()?,
+            token_lifetime: TimeDelta::seconds(
+                i64::try_from(config.token_lifetime_seconds).unwrap_or(i64::MAX),
+            ),
+            clock: Arc::new(Utc::now),
+        };
+        Ok(Self { state, config })
+    }
+
+    /// Serves on `listener` until `shutdown` completes; requests in flight then finish
+    /// before this returns.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let address = listener
+            .local_addr()
+            .context("reading the listening address")?;
+        tracing::info!(%address, database = %self.config.database_description(), "serving");
+        axum::serve(listener, app(self.state, &self.config))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// [`Server::open`] then [`Server::serve`]: serves on `listener` until `shutdown`
+/// completes, letting requests in flight finish.
 pub async fn run(
     listener: tokio::net::TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = store::open(&config.database_url).await.with_context(|| {
-        format!(
-            "could not open the database ({})",
-            config.database_description()
-        )
-    })?;
-    let keys = ServerKeys::load_or_create(&config.key_dir)?;
-    let state = AppState {
-        store,
-        keys: Arc::new(keys),
-        metrics: metrics_handle()?,
-        token_lifetime: TimeDelta::seconds(
-            i64::try_from(config.token_lifetime_seconds).unwrap_or(i64::MAX),
-        ),
-        clock: Arc::new(Utc::now),
-    };
-    let address = listener
-        .local_addr()
-        .context("reading the listening address")?;
-    tracing::info!(%address, database = %config.database_description(), "serving");
-    axum::serve(listener, app(state, &config))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
-    tracing::info!("stopped");
-    Ok(())
+    Server::open(config).await?.serve(listener, shutdown).await
 }

@@ -85,37 +85,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {} (setting listen)", config.listen))?;
-    // Printed on stdout so that scripts and tests learn the port when it was 0.
+    let shutdown = shutdown_signal()?;
+    let server = studyhall_server::app::Server::open(config).await?;
+    // Printed on stdout once the database is ready, so that scripts and tests learn the
+    // port (when it was 0) and may use the database beside the server.
     println!(
         "studyhall-server listening on http://{}",
         listener.local_addr()?
     );
-    studyhall_server::run(listener, config, shutdown_signal()).await
+    server.serve(listener, shutdown).await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot watch for Ctrl-C");
-            std::future::pending::<()>().await;
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed before this
+/// returns, so a signal sent as soon as the server says it listens is not lost.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("watching for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("watching for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot watch for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 async fn create_account(config: &Config, username: String, roles: Vec<Role>) -> anyhow::Result<()> {

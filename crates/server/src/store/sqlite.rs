@@ -98,11 +98,13 @@ impl SqliteStore {
 
 fn open_and_migrate(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path).map_err(backend)?;
+    // First, so that what follows waits for another process (`admin create` beside a
+    // running server) instead of failing at once.
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(backend)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(backend)?;
     conn.pragma_update(None, "foreign_keys", true)
-        .map_err(backend)?;
-    conn.pragma_update(None, "busy_timeout", 5_000)
         .map_err(backend)?;
     let migrations = migrations()?;
     migrations.to_latest(&mut conn).map_err(|e| match e {
