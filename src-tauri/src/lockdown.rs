@@ -24,11 +24,16 @@ use crate::state::AppState;
 
 /// How often the displays are looked at while locked.
 const DISPLAY_POLL: Duration = Duration::from_secs(2);
+/// How long the window manager gets to apply the lockdown before it is recorded.
+const SETTLE: Duration = Duration::from_secs(3);
 
 /// Which session holds the window locked, if any.
 #[derive(Debug, Default)]
 pub struct Lockdown {
     session: Mutex<Option<String>>,
+    /// When the window was last locked: focus changes in the moment after are the
+    /// lockdown's own doing as often as the candidate's, and are marked so.
+    engaged_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl Lockdown {
@@ -39,7 +44,19 @@ impl Lockdown {
             .clone()
     }
 
+    fn settling(&self) -> bool {
+        self.engaged_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some_and(|at| at.elapsed() < SETTLE)
+    }
+
     fn set(&self, session: Option<String>) -> Option<String> {
+        *self
+            .engaged_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            session.as_ref().map(|_| std::time::Instant::now());
         std::mem::replace(
             &mut *self
                 .session
@@ -70,25 +87,79 @@ pub fn engage(app: &AppHandle, session_id: &str) {
         tracing::error!("the exam window is missing; the exam cannot be locked down");
         return;
     };
-    let applied = apply(&window, true);
+    let requested = apply(&window, true);
     let cleared = app.clipboard().clear().is_ok();
-    let record = serde_json::json!({
-        "lockdown": {
-            "fullscreen": applied.fullscreen,
-            "always_on_top": applied.always_on_top,
-            "decorations_removed": applied.decorations,
-            "close_refused_until_submission": true,
-            "clipboard_cleared": cleared,
-            "content_protection": content_protection(&window),
-            "not_preventable": [
-                "switching windows with the window manager's own keys (logged as focus loss)",
-                "screen capture by other programs on this OS"
-            ],
+    let content_protection = content_protection(&window);
+    let app = app.clone();
+    let session_id = session_id.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name("exam-lockdown".into())
+        .spawn(move || {
+            // The window manager applies the requests (or ignores them) a moment later:
+            // the record says what was observed, not what was asked for.
+            let observed = observe(&window);
+            let record = serde_json::json!({
+                "lockdown": {
+                    "fullscreen": observed.fullscreen,
+                    "always_on_top": observed.always_on_top,
+                    "decorations_removed": observed.undecorated,
+                    "requests_accepted": requested.all(),
+                    "close_refused_until_submission": true,
+                    "clipboard_cleared": cleared,
+                    "content_protection": content_protection,
+                    "not_preventable": [
+                        "switching windows with the window manager's own keys (logged as focus loss)",
+                        "screen capture by other programs on this OS"
+                    ],
+                }
+            });
+            if !(observed.fullscreen && observed.always_on_top) {
+                tracing::warn!(
+                    session = %session_id,
+                    "the window manager did not make the exam window fullscreen and on top; the proctor log records it"
+                );
+            }
+            log(&app, &session_id, LogKind::SystemCheck, record);
+            tracing::info!(session = %session_id, "exam window locked down");
+            watch_displays(&app, &session_id);
+        });
+    if let Err(error) = spawned {
+        tracing::error!("could not check the exam window's lockdown: {error}");
+    }
+}
+
+/// What the window looks like after the lockdown requests.
+struct Observed {
+    fullscreen: bool,
+    always_on_top: bool,
+    undecorated: bool,
+}
+
+/// Looks at the window for up to [`SETTLE`] until it is fullscreen (reported so and
+/// covering its monitor) and on top.
+fn observe(window: &WebviewWindow) -> Observed {
+    let look = || {
+        let covers_monitor = match (window.outer_size(), window.current_monitor()) {
+            (Ok(size), Ok(Some(monitor))) => {
+                size.width >= monitor.size().width && size.height >= monitor.size().height
+            }
+            _ => false,
+        };
+        Observed {
+            fullscreen: window.is_fullscreen().unwrap_or(false) && covers_monitor,
+            always_on_top: window.is_always_on_top().unwrap_or(false),
+            undecorated: !window.is_decorated().unwrap_or(true),
         }
-    });
-    log(app, session_id, LogKind::SystemCheck, record);
-    watch_displays(app.clone(), session_id.to_owned());
-    tracing::info!(session = session_id, "exam window locked down");
+    };
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        let observed = look();
+        if (observed.fullscreen && observed.always_on_top) || std::time::Instant::now() >= deadline
+        {
+            return observed;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Unlocks the window (after submission, or the proctor's exit).
@@ -107,6 +178,12 @@ struct Applied {
     fullscreen: bool,
     always_on_top: bool,
     decorations: bool,
+}
+
+impl Applied {
+    fn all(&self) -> bool {
+        self.fullscreen && self.always_on_top && self.decorations
+    }
 }
 
 fn apply(window: &WebviewWindow, locked: bool) -> Applied {
@@ -169,51 +246,46 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
                 tracing::warn!("could not tell the UI the close was refused: {error}");
             }
         }
-        WindowEvent::Focused(false) => {
-            log(app, &session_id, LogKind::FocusLost, serde_json::json!({}));
-        }
-        WindowEvent::Focused(true) => {
-            log(
-                app,
-                &session_id,
-                LogKind::FocusRegained,
-                serde_json::json!({}),
-            );
+        WindowEvent::Focused(focused) => {
+            let kind = if *focused {
+                LogKind::FocusRegained
+            } else {
+                LogKind::FocusLost
+            };
+            let detail = if app.state::<Lockdown>().settling() {
+                serde_json::json!({ "while_locking": true })
+            } else {
+                serde_json::json!({})
+            };
+            log(app, &session_id, kind, detail);
         }
         _ => {}
     }
 }
 
 /// Polls the displays while `session_id` holds the window; logs each change.
-fn watch_displays(app: AppHandle, session_id: String) {
-    let spawned = std::thread::Builder::new()
-        .name("exam-displays".into())
-        .spawn(move || {
-            let mut known = displays(&app);
-            while app.state::<Lockdown>().session().as_deref() == Some(session_id.as_str()) {
-                std::thread::sleep(DISPLAY_POLL);
-                let now = displays(&app);
-                for added in now.iter().filter(|d| !known.contains(d)) {
-                    log(
-                        &app,
-                        &session_id,
-                        LogKind::DisplayAdded,
-                        serde_json::json!({ "display": added, "count": now.len() }),
-                    );
-                }
-                for removed in known.iter().filter(|d| !now.contains(d)) {
-                    log(
-                        &app,
-                        &session_id,
-                        LogKind::DisplayRemoved,
-                        serde_json::json!({ "display": removed, "count": now.len() }),
-                    );
-                }
-                known = now;
-            }
-        });
-    if let Err(error) = spawned {
-        tracing::error!("could not watch the displays during the exam: {error}");
+fn watch_displays(app: &AppHandle, session_id: &str) {
+    let mut known = displays(app);
+    while app.state::<Lockdown>().session().as_deref() == Some(session_id) {
+        std::thread::sleep(DISPLAY_POLL);
+        let now = displays(app);
+        for added in now.iter().filter(|d| !known.contains(d)) {
+            log(
+                app,
+                session_id,
+                LogKind::DisplayAdded,
+                serde_json::json!({ "display": added, "count": now.len() }),
+            );
+        }
+        for removed in known.iter().filter(|d| !now.contains(d)) {
+            log(
+                app,
+                session_id,
+                LogKind::DisplayRemoved,
+                serde_json::json!({ "display": removed, "count": now.len() }),
+            );
+        }
+        known = now;
     }
 }
 
