@@ -15,6 +15,7 @@ pub mod pack;
 pub mod preferences;
 pub mod storage;
 pub mod study;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use exams::{
 };
 pub use library::{CourseSummary, ImportOutcome};
 pub use storage::{SearchHit, SearchHitKind};
+pub use sync::{DeliveryReport, OutboxStatus, ServerEndpoint};
 
 use clock::{Clock, SystemClock};
 use content::Response;

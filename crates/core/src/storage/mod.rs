@@ -7,6 +7,7 @@
 mod content;
 mod exam;
 mod notes;
+mod outbox;
 mod progress;
 mod search;
 
@@ -30,6 +31,9 @@ pub(crate) use exam::{
     set_session_submitted, set_session_time,
 };
 pub(crate) use notes::{bookmarks, delete_note, insert_note, notes, set_bookmark, update_note};
+pub(crate) use outbox::{
+    PendingResult, outbox_counts, pending_results, record_delivery, record_failed_delivery,
+};
 pub(crate) use progress::{
     active_seconds, completed_lessons, daily_activity, first_incomplete_lesson, insert_event,
     lesson_exists, module_progress, question_json, set_setting, setting, study_days,
