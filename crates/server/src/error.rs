@@ -52,6 +52,14 @@ pub enum ApiError {
     EnrollmentTokenExpired,
     #[error("{0}")]
     BadProof(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    InvalidResult(String),
+    #[error(
+        "the device that signed this result (key {0}) is not enrolled on this server; enroll it with a token from an admin or proctor, then send the result again"
+    )]
+    DeviceNotEnrolled(String),
     #[error("the database is not answering; try again shortly")]
     Unavailable,
     #[error("something went wrong on the server; it has been logged")]
@@ -73,6 +81,9 @@ impl ApiError {
             ApiError::EnrollmentTokenUsed => (StatusCode::CONFLICT, "enrollment_token_used"),
             ApiError::EnrollmentTokenExpired => (StatusCode::GONE, "enrollment_token_expired"),
             ApiError::BadProof(_) => (StatusCode::BAD_REQUEST, "bad_proof"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::InvalidResult(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_result"),
+            ApiError::DeviceNotEnrolled(_) => (StatusCode::FORBIDDEN, "device_not_enrolled"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -102,6 +113,13 @@ impl From<StoreError> for ApiError {
             StoreError::DeviceAlreadyEnrolled(key_id) => ApiError::Conflict(format!(
                 "a device with key {key_id} is already enrolled; a device enrolls once"
             )),
+            StoreError::ResultConflict(result_id) => ApiError::Conflict(format!(
+                "another result with id {result_id} is already stored, with other content; \
+                 a result is sent as it was sealed, never changed"
+            )),
+            StoreError::DeviceNotEnrolled(key_id) => {
+                ApiError::DeviceNotEnrolled(key_id.as_str().to_owned())
+            }
             error @ (StoreError::Backend(_) | StoreError::InvalidUrl(_)) => {
                 tracing::error!(%error, "database failure");
                 ApiError::Unavailable

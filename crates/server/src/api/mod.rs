@@ -3,11 +3,12 @@
 //!
 //! Routes under `/v1` are the versioned protocol (DESIGN §7); `/health` and `/metrics`
 //! are for operators and load balancers. Each route's handler lives with its nouns:
-//! [`auth`], [`accounts`], [`devices`], [`system`].
+//! [`auth`], [`accounts`], [`devices`], [`results`], [`system`].
 
 pub mod accounts;
 pub mod auth;
 pub mod devices;
+pub mod results;
 pub mod system;
 
 use axum::extract::{DefaultBodyLimit, FromRequest};
@@ -36,7 +37,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
 #[openapi(
     info(
         title = "Studyhall server",
-        description = "Accounts, device enrollment and sync for Studyhall. Errors are \
+        description = "Accounts, device enrollment, result upload and sync for Studyhall. Errors are \
                        `{ \"error\": code, \"message\": text }`."
     ),
     modifiers(&BearerAuth),
@@ -68,6 +69,9 @@ pub fn router(state: AppState, max_request_bytes: usize) -> axum::Router {
         .routes(routes!(accounts::create_account))
         .routes(routes!(devices::create_enrollment_token))
         .routes(routes!(devices::enroll_device, devices::list_devices))
+        .routes(routes!(results::upload_result))
+        .routes(routes!(results::hand_in_result))
+        .routes(routes!(results::get_result))
         .split_for_parts();
     let openapi_json = openapi
         .to_json()

@@ -215,6 +215,70 @@ pub struct Device {
     pub enrolled_at: DateTime<Utc>,
 }
 
+/// How a result reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultVia {
+    /// Uploaded by the enrolled device that signed it.
+    Device,
+    /// Handed in by a proctor or admin (a sealed file exported from a kiosk).
+    Handin,
+}
+
+impl ResultVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultVia::Device => "device",
+            ResultVia::Handin => "handin",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "device" => Ok(ResultVia::Device),
+            "handin" => Ok(ResultVia::Handin),
+            other => Err(StoreError::Corrupt(format!("a result's route \"{other}\""))),
+        }
+    }
+}
+
+/// A stored exam result: what the server verified, and the receipt it answered with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ResultRecord {
+    pub result_id: String,
+    /// SHA-256 (hex) of the sealed envelope in its canonical form.
+    pub sealed_sha256: String,
+    /// The device-signed result document (compact JWS), as unsealed.
+    pub signed: String,
+    #[schema(value_type = String)]
+    pub device_key_id: KeyId,
+    pub session_id: String,
+    pub exam_id: String,
+    pub exam_version: String,
+    pub candidate_id: String,
+    /// The short code the candidate was shown.
+    pub receipt_code: String,
+    /// The server's signed receipt (compact JWS), the same for every repeat.
+    pub receipt: String,
+    pub received_at: DateTime<Utc>,
+    pub via: ResultVia,
+    /// The proctor or admin who handed the result in.
+    pub handed_in_by: Option<AccountId>,
+    /// Whether the form and scores were checked against the exam (only when the
+    /// server holds the exam pack; it does not yet).
+    pub form_checked: bool,
+}
+
+/// What [`Store::store_result`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredResult {
+    /// The result is new and now stored.
+    New(ResultRecord),
+    /// The same result (same id, same sealed bytes) was stored before: nothing changed;
+    /// this is the earlier record, with its receipt.
+    Duplicate(ResultRecord),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the username \"{0}\" is taken")]
@@ -227,6 +291,10 @@ pub enum StoreError {
     EnrollmentTokenUsed,
     #[error("a device with key {0} is already enrolled")]
     DeviceAlreadyEnrolled(KeyId),
+    #[error("another result with id {0} is already stored")]
+    ResultConflict(String),
+    #[error("the device with key {0} is not enrolled")]
+    DeviceNotEnrolled(KeyId),
     #[error(
         "the database was written by a newer Studyhall server (schema version {found}, this server knows up to {known}); run the newer server"
     )]
@@ -271,6 +339,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every enrolled device, oldest first.
     async fn devices(&self) -> Result<Vec<Device>, StoreError>;
+
+    /// The enrolled device with this key, if any.
+    async fn device_by_key(&self, key_id: &KeyId) -> Result<Option<Device>, StoreError>;
+
+    /// Stores a result once by its id: a repeat with the same sealed bytes changes
+    /// nothing and returns the stored record ([`StoredResult::Duplicate`]); the same id
+    /// with other bytes is refused ([`StoreError::ResultConflict`]). Safe when replicas
+    /// receive the same result at the same moment. A device key that is not enrolled
+    /// is refused ([`StoreError::DeviceNotEnrolled`]).
+    async fn store_result(&self, result: ResultRecord) -> Result<StoredResult, StoreError>;
+
+    async fn result(&self, result_id: &str) -> Result<Option<ResultRecord>, StoreError>;
+}
+
+/// What to answer when `stored` (already in the store under `wanted`'s id) was found
+/// instead of inserting `wanted`.
+fn existing_result(
+    stored: ResultRecord,
+    wanted: &ResultRecord,
+) -> Result<StoredResult, StoreError> {
+    if stored.sealed_sha256 == wanted.sealed_sha256 {
+        Ok(StoredResult::Duplicate(stored))
+    } else {
+        Err(StoreError::ResultConflict(stored.result_id))
+    }
 }
 
 /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`) and brings its

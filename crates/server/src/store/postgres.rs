@@ -12,9 +12,12 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
+use studyhall_signing::KeyId;
+
 use super::{
     Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
-    NewSession, Session, Store, StoreError, TokenHash, parse_public_key, parse_roles,
+    NewSession, ResultRecord, ResultVia, Session, Store, StoreError, StoredResult, TokenHash,
+    existing_result, parse_public_key, parse_roles,
 };
 
 static MIGRATIONS_DIR: Dir<'static> =
@@ -146,6 +149,10 @@ fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
     error.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
+fn is_foreign_key_violation(error: &tokio_postgres::Error) -> bool {
+    error.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION)
+}
+
 /// Reads [`ACCOUNT_COLUMNS`] starting at column `first`.
 fn account_from(row: &Row, first: usize) -> Result<Account, StoreError> {
     let roles: Option<String> = row.try_get(first + 3).map_err(backend)?;
@@ -166,6 +173,31 @@ fn device_from(row: &Row) -> Result<Device, StoreError> {
         public_key,
         enrolled_by: AccountId(row.try_get(2).map_err(backend)?),
         enrolled_at: row.try_get(3).map_err(backend)?,
+    })
+}
+
+const RESULT_COLUMNS: &str = "result_id, sealed_sha256, signed, device_key_id, session_id, \
+     exam_id, exam_version, candidate_id, receipt_code, receipt, received_at, via, \
+     handed_in_by, form_checked";
+
+fn result_from(row: &Row) -> Result<ResultRecord, StoreError> {
+    let text = |index: usize| row.try_get::<_, String>(index).map_err(backend);
+    let handed_in_by: Option<Uuid> = row.try_get(12).map_err(backend)?;
+    Ok(ResultRecord {
+        result_id: text(0)?,
+        sealed_sha256: text(1)?,
+        signed: text(2)?,
+        device_key_id: KeyId::new(text(3)?),
+        session_id: text(4)?,
+        exam_id: text(5)?,
+        exam_version: text(6)?,
+        candidate_id: text(7)?,
+        receipt_code: text(8)?,
+        receipt: text(9)?,
+        received_at: row.try_get(10).map_err(backend)?,
+        via: ResultVia::parse(&text(11)?)?,
+        handed_in_by: handed_in_by.map(AccountId),
+        form_checked: row.try_get(13).map_err(backend)?,
     })
 }
 
@@ -382,5 +414,79 @@ impl Store for PostgresStore {
             .iter()
             .map(device_from)
             .collect()
+    }
+
+    async fn device_by_key(&self, key_id: &KeyId) -> Result<Option<Device>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT id, public_key_jwk, enrolled_by, enrolled_at FROM devices \
+                 WHERE key_id = $1",
+                &[&key_id.as_str()],
+            )
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(device_from)
+            .transpose()
+    }
+
+    async fn store_result(&self, result: ResultRecord) -> Result<StoredResult, StoreError> {
+        let client = self.client().await?;
+        // A replica inserting the same id at the same moment makes this wait for its
+        // commit, then do nothing; the SELECT below then sees its row.
+        let inserted = client
+            .execute(
+                &format!(
+                    "INSERT INTO results ({RESULT_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                     ON CONFLICT (result_id) DO NOTHING"
+                ),
+                &[
+                    &result.result_id,
+                    &result.sealed_sha256,
+                    &result.signed,
+                    &result.device_key_id.as_str(),
+                    &result.session_id,
+                    &result.exam_id,
+                    &result.exam_version,
+                    &result.candidate_id,
+                    &result.receipt_code,
+                    &result.receipt,
+                    &result.received_at,
+                    &result.via.as_str(),
+                    &result.handed_in_by.map(|id| id.0),
+                    &result.form_checked,
+                ],
+            )
+            .await
+            .map_err(|e| {
+                if is_foreign_key_violation(&e) {
+                    StoreError::DeviceNotEnrolled(result.device_key_id.clone())
+                } else {
+                    backend(e)
+                }
+            })?;
+        if inserted == 1 {
+            return Ok(StoredResult::New(result));
+        }
+        let stored = self.result(&result.result_id).await?.ok_or_else(|| {
+            StoreError::Backend("a result vanished while being stored".to_owned())
+        })?;
+        existing_result(stored, &result)
+    }
+
+    async fn result(&self, result_id: &str) -> Result<Option<ResultRecord>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                &format!("SELECT {RESULT_COLUMNS} FROM results WHERE result_id = $1"),
+                &[&result_id],
+            )
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(result_from)
+            .transpose()
     }
 }

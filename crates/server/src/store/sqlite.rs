@@ -14,9 +14,12 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use rusqlite_migration::{MigrationDefinitionError, Migrations};
 use uuid::Uuid;
 
+use studyhall_signing::KeyId;
+
 use super::{
     Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
-    NewSession, Session, Store, StoreError, TokenHash, parse_public_key, parse_roles,
+    NewSession, ResultRecord, ResultVia, Session, Store, StoreError, StoredResult, TokenHash,
+    existing_result, parse_public_key, parse_roles,
 };
 
 static MIGRATIONS_DIR: Dir<'static> =
@@ -132,6 +135,11 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
                 || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
 }
 
+fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(e, _)
+        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+}
+
 fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
 }
@@ -200,6 +208,71 @@ impl DeviceRow {
             enrolled_at: time_from(self.enrolled_at)?,
         })
     }
+}
+
+const RESULT_COLUMNS: &str = "result_id, sealed_sha256, signed, device_key_id, session_id, \
+     exam_id, exam_version, candidate_id, receipt_code, receipt, received_at, via, \
+     handed_in_by, form_checked";
+
+/// [`RESULT_COLUMNS`] as stored, before they are checked.
+struct ResultRow {
+    record: ResultRecord,
+    received_at: i64,
+    via: String,
+    handed_in_by: Option<String>,
+}
+
+impl ResultRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            record: ResultRecord {
+                result_id: row.get(0)?,
+                sealed_sha256: row.get(1)?,
+                signed: row.get(2)?,
+                device_key_id: KeyId::new(row.get::<_, String>(3)?),
+                session_id: row.get(4)?,
+                exam_id: row.get(5)?,
+                exam_version: row.get(6)?,
+                candidate_id: row.get(7)?,
+                receipt_code: row.get(8)?,
+                receipt: row.get(9)?,
+                // Checked and set by `into_record`.
+                received_at: DateTime::<Utc>::UNIX_EPOCH,
+                via: ResultVia::Device,
+                handed_in_by: None,
+                form_checked: row.get(13)?,
+            },
+            received_at: row.get(10)?,
+            via: row.get(11)?,
+            handed_in_by: row.get(12)?,
+        })
+    }
+
+    fn into_record(self) -> Result<ResultRecord, StoreError> {
+        Ok(ResultRecord {
+            received_at: time_from(self.received_at)?,
+            via: ResultVia::parse(&self.via)?,
+            handed_in_by: self
+                .handed_in_by
+                .as_deref()
+                .map(uuid_from)
+                .transpose()?
+                .map(AccountId),
+            ..self.record
+        })
+    }
+}
+
+fn result_by_id(conn: &Connection, result_id: &str) -> Result<Option<ResultRecord>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {RESULT_COLUMNS} FROM results WHERE result_id = ?1"),
+        [result_id],
+        ResultRow::read,
+    )
+    .optional()
+    .map_err(backend)?
+    .map(ResultRow::into_record)
+    .transpose()
 }
 
 #[async_trait]
@@ -419,5 +492,70 @@ impl Store for SqliteStore {
         .into_iter()
         .map(DeviceRow::into_device)
         .collect()
+    }
+
+    async fn device_by_key(&self, key_id: &KeyId) -> Result<Option<Device>, StoreError> {
+        let key_id = key_id.clone();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT id, public_key_jwk, enrolled_by, enrolled_at FROM devices \
+                 WHERE key_id = ?1",
+                [key_id.as_str()],
+                DeviceRow::read,
+            )
+            .optional()
+        })
+        .await?
+        .map(DeviceRow::into_device)
+        .transpose()
+    }
+
+    async fn store_result(&self, result: ResultRecord) -> Result<StoredResult, StoreError> {
+        self.write(move |tx| {
+            let inserted = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO results ({RESULT_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+                     ON CONFLICT (result_id) DO NOTHING"
+                ))
+                .map_err(backend)?
+                .execute(params![
+                    result.result_id,
+                    result.sealed_sha256,
+                    result.signed,
+                    result.device_key_id.as_str(),
+                    result.session_id,
+                    result.exam_id,
+                    result.exam_version,
+                    result.candidate_id,
+                    result.receipt_code,
+                    result.receipt,
+                    millis(result.received_at),
+                    result.via.as_str(),
+                    result.handed_in_by.map(|id| id.0.to_string()),
+                    result.form_checked,
+                ])
+                .map_err(|e| {
+                    if is_foreign_key_violation(&e) {
+                        StoreError::DeviceNotEnrolled(result.device_key_id.clone())
+                    } else {
+                        backend(e)
+                    }
+                })?;
+            if inserted == 1 {
+                return Ok(StoredResult::New(result));
+            }
+            let stored = result_by_id(tx, &result.result_id)?.ok_or_else(|| {
+                StoreError::Backend("a result vanished while being stored".to_owned())
+            })?;
+            existing_result(stored, &result)
+        })
+        .await
+    }
+
+    async fn result(&self, result_id: &str) -> Result<Option<ResultRecord>, StoreError> {
+        let result_id = result_id.to_owned();
+        self.with_connection(move |conn| result_by_id(conn, &result_id))
+            .await
     }
 }

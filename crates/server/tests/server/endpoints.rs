@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use studyhall_server::api::devices::ENROLLMENT_PROOF_TYP;
 use studyhall_signing::{SigningKey, jws};
 
+use crate::results::{enrolled_device, sealed_result, server_keys};
 use crate::server_process::ServerProcess;
 
 on_both_backends!(
@@ -20,18 +21,18 @@ on_both_backends!(
     sigterm_stops_the_server_cleanly,
 );
 
-const ADMIN: &str = "root";
+pub const ADMIN: &str = "root";
 const PASSWORD: &str = "correct horse battery";
 const ROLES: [&str; 5] = ["learner", "candidate", "proctor", "author", "admin"];
 
-struct Client {
+pub struct Client {
     server: ServerProcess,
     http: reqwest::Client,
 }
 
 impl Client {
     /// A server on `database_url` with the first admin created by the CLI.
-    fn start(database_url: &str, settings: &[(&str, &str)]) -> Self {
+    pub fn start(database_url: &str, settings: &[(&str, &str)]) -> Self {
         let server = ServerProcess::start(database_url, settings);
         let created = server.admin_create(ADMIN, PASSWORD, &["admin"]);
         assert!(
@@ -45,7 +46,7 @@ impl Client {
         }
     }
 
-    async fn call(
+    pub async fn call(
         &self,
         method: Method,
         path: &str,
@@ -72,7 +73,7 @@ impl Client {
             .await
     }
 
-    async fn token(&self, username: &str) -> String {
+    pub async fn token(&self, username: &str) -> String {
         let (status, body) = self.login(username, PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["token"].as_str().unwrap().to_owned()
@@ -99,7 +100,7 @@ impl Client {
         accounts
     }
 
-    async fn enrollment_token(&self, token: &str, body: Value) -> String {
+    pub async fn enrollment_token(&self, token: &str, body: Value) -> String {
         let (status, created) = self
             .call(
                 Method::POST,
@@ -113,7 +114,7 @@ impl Client {
     }
 }
 
-fn enrollment(key: &SigningKey, enrollment_token: &str) -> Value {
+pub fn enrollment(key: &SigningKey, enrollment_token: &str) -> Value {
     let payload = json!({ "enrollment_token": enrollment_token }).to_string();
     json!({
         "public_key": key.public_key(),
@@ -175,6 +176,20 @@ fn endpoints() -> Vec<Endpoint> {
             Roles(&["admin"]),
             StatusCode::OK,
         ),
+        // Authenticated by the enrolled device's signature inside the result.
+        endpoint(Method::POST, "/v1/results", Public, StatusCode::CREATED),
+        endpoint(
+            Method::POST,
+            "/v1/results/handin",
+            Roles(&["admin", "proctor"]),
+            StatusCode::CREATED,
+        ),
+        endpoint(
+            Method::GET,
+            "/v1/results/{result_id}",
+            Roles(&["admin", "proctor"]),
+            StatusCode::OK,
+        ),
     ]
 }
 
@@ -182,6 +197,18 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
     let client = Client::start(database_url, &[]);
     let admin = client.token(ADMIN).await;
     let accounts = client.account_per_role(&admin).await;
+    let (_, sealing) = server_keys(&client).await;
+    let device = enrolled_device(&client, &admin).await;
+    let stored = sealed_result(&device, &sealing);
+    let (status, _) = client
+        .call(
+            Method::POST,
+            "/v1/results",
+            None,
+            Some(&serde_json::from_str(&stored.sealed.to_json()).unwrap()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
 
     // The matrix covers every route the OpenAPI document lists, so a new endpoint
     // cannot escape this test.
@@ -228,6 +255,11 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
                     "roles": ["learner"],
                 })),
                 "/v1/enrollment-tokens" => Some(json!({})),
+                // A fresh result each time, so that success is a new one (201).
+                "/v1/results" | "/v1/results/handin" => Some(
+                    serde_json::from_str(&sealed_result(&device, &sealing).sealed.to_json())
+                        .unwrap(),
+                ),
                 "/v1/devices" if endpoint.method == Method::POST => {
                     let enrollment_token = client.enrollment_token(&admin, json!({})).await;
                     Some(enrollment(
@@ -237,10 +269,11 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
                 }
                 _ => None,
             };
+            let path = endpoint.path.replace("{result_id}", &stored.result_id);
             let (status, response) = client
                 .call(
                     endpoint.method.clone(),
-                    endpoint.path,
+                    &path,
                     token.as_deref(),
                     body.as_ref(),
                 )

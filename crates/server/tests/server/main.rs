@@ -51,5 +51,6 @@ macro_rules! on_both_backends {
 
 mod endpoints;
 mod postgres;
+mod results;
 mod server_process;
 mod store;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use studyhall_server::store::{
-    self, AccountId, DeviceId, NewAccount, NewDevice, NewEnrollmentToken, NewSession, Role, Store,
-    StoreError, TokenHash,
+    self, AccountId, DeviceId, NewAccount, NewDevice, NewEnrollmentToken, NewSession, ResultRecord,
+    ResultVia, Role, Store, StoreError, StoredResult, TokenHash,
 };
 use studyhall_signing::SigningKey;
 use uuid::Uuid;
@@ -18,6 +18,9 @@ on_both_backends!(
     a_device_key_enrolls_once_and_a_refused_enrollment_keeps_the_token,
     concurrent_enrollments_with_one_token_enroll_one_device,
     reopening_keeps_everything,
+    a_result_is_stored_once_by_its_id,
+    results_of_devices_not_enrolled_are_refused,
+    concurrent_deliveries_of_one_result_store_it_once,
 );
 
 /// A fixed, millisecond-precise "now" (what both backends store).
@@ -252,4 +255,135 @@ async fn reopening_keeps_everything(url: &str) {
     store.check_health().await.unwrap();
     assert_eq!(store.devices().await.unwrap(), vec![device]);
     assert!(store.credentials("admin").await.unwrap().is_some());
+}
+
+/// An enrolled device's key.
+async fn enrolled(store: &dyn Store, token: &str) -> SigningKey {
+    let admin = match store.credentials("admin").await.unwrap() {
+        Some(found) => found.account.id,
+        None => account(store, "admin", &[Role::Admin]).await,
+    };
+    let token_hash = enrollment_token(store, admin, token).await;
+    let key = SigningKey::generate().unwrap();
+    store
+        .enroll_device(&token_hash, new_device(&key, now()))
+        .await
+        .unwrap();
+    key
+}
+
+fn result_record(result_id: &str, device: &SigningKey, sealed_sha256: &str) -> ResultRecord {
+    ResultRecord {
+        result_id: result_id.to_owned(),
+        sealed_sha256: sealed_sha256.to_owned(),
+        signed: "header.payload.signature".to_owned(),
+        device_key_id: device.key_id().clone(),
+        session_id: "session-1".to_owned(),
+        exam_id: "tiny-exam".to_owned(),
+        exam_version: "1.0.0".to_owned(),
+        candidate_id: "candidate-1".to_owned(),
+        receipt_code: "ABCD-1234".to_owned(),
+        receipt: format!("receipt-of-{sealed_sha256}"),
+        received_at: now(),
+        via: ResultVia::Device,
+        handed_in_by: None,
+        form_checked: false,
+    }
+}
+
+async fn a_result_is_stored_once_by_its_id(url: &str) {
+    let store = open(url).await;
+    let device = enrolled(&*store, "enroll-results").await;
+    let id = Uuid::now_v7().to_string();
+    let first = result_record(&id, &device, "aaaa");
+    assert_eq!(
+        store.store_result(first.clone()).await.unwrap(),
+        StoredResult::New(first.clone())
+    );
+    assert_eq!(store.result(&id).await.unwrap(), Some(first.clone()));
+
+    // The same bytes again, later, by hand-in: the first record and receipt come back.
+    let mut again = result_record(&id, &device, "aaaa");
+    again.receipt = "a newer receipt".to_owned();
+    again.received_at = now() + TimeDelta::hours(1);
+    again.via = ResultVia::Handin;
+    again.handed_in_by = Some(
+        store
+            .credentials("admin")
+            .await
+            .unwrap()
+            .unwrap()
+            .account
+            .id,
+    );
+    assert_eq!(
+        store.store_result(again).await.unwrap(),
+        StoredResult::Duplicate(first.clone())
+    );
+
+    let other = store
+        .store_result(result_record(&id, &device, "bbbb"))
+        .await;
+    assert!(
+        matches!(other, Err(StoreError::ResultConflict(ref other_id)) if *other_id == id),
+        "{other:?}"
+    );
+    assert_eq!(store.result(&id).await.unwrap(), Some(first));
+    assert_eq!(store.result("unknown").await.unwrap(), None);
+}
+
+async fn results_of_devices_not_enrolled_are_refused(url: &str) {
+    let store = open(url).await;
+    let stranger = SigningKey::generate().unwrap();
+    assert!(
+        store
+            .device_by_key(stranger.key_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let id = Uuid::now_v7().to_string();
+    let refused = store
+        .store_result(result_record(&id, &stranger, "aaaa"))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::DeviceNotEnrolled(ref key)) if key == stranger.key_id()),
+        "{refused:?}"
+    );
+    assert_eq!(store.result(&id).await.unwrap(), None);
+
+    let device = enrolled(&*store, "enroll-known").await;
+    let found = store.device_by_key(device.key_id()).await.unwrap().unwrap();
+    assert_eq!(found.public_key, device.public_key());
+}
+
+async fn concurrent_deliveries_of_one_result_store_it_once(url: &str) {
+    let store = open(url).await;
+    let device = std::sync::Arc::new(enrolled(&*store, "enroll-race-results").await);
+    let id = Uuid::now_v7().to_string();
+    let deliveries = (0..8).map(|n| {
+        let store = std::sync::Arc::clone(&store);
+        let device = std::sync::Arc::clone(&device);
+        let id = id.clone();
+        tokio::spawn(async move {
+            let mut record = result_record(&id, &device, "aaaa");
+            record.receipt = format!("receipt-{n}");
+            store.store_result(record).await
+        })
+    });
+    let mut receipts = std::collections::BTreeSet::new();
+    let mut new = 0;
+    for delivery in deliveries.collect::<Vec<_>>() {
+        match delivery.await.unwrap().unwrap() {
+            StoredResult::New(record) => {
+                new += 1;
+                receipts.insert(record.receipt);
+            }
+            StoredResult::Duplicate(record) => {
+                receipts.insert(record.receipt);
+            }
+        }
+    }
+    assert_eq!(new, 1);
+    assert_eq!(receipts.len(), 1, "every delivery answers with one receipt");
 }
