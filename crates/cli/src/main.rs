@@ -6,6 +6,7 @@ mod exam;
 mod proctor;
 mod progress;
 mod results;
+mod upload;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -103,6 +104,18 @@ enum ResultsCommand {
         /// The exam publisher's public key (.pub.jwk), to verify `--exam`; repeatable.
         #[arg(long)]
         trust: Vec<PathBuf>,
+    },
+    /// Hand in sealed result files exported from kiosks (.shresult) to the server, as a
+    /// proctor or admin; prints each file's receipt code, or that it was a duplicate.
+    Upload {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The server, e.g. http://studyhall.example:8440.
+        #[arg(long)]
+        server: String,
+        /// A proctor's or admin's sign-in token (or set STUDYHALL_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
     },
 }
 
@@ -215,6 +228,11 @@ fn run(command: Command) -> Result<()> {
             };
             results::verify(&file, &server_key, exam)
         }
+        Command::Results(ResultsCommand::Upload {
+            files,
+            server,
+            token,
+        }) => upload::upload(&files, &server, token),
         Command::Proctor(ProctorCommand::Pin { exam }) => {
             proctor::pin(&exam.exam, &load_trust(&exam.trust)?, &exam.start_code)
         }

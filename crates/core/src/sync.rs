@@ -40,6 +40,11 @@ pub const RECEIPT_VERSION: u32 = 1;
 pub const UPLOAD_PATH: &str = "/v1/results";
 /// Where a proctor hands in sealed result files exported from kiosks.
 pub const HANDIN_PATH: &str = "/v1/results/handin";
+/// Where a device enrolls its key.
+pub const ENROLL_PATH: &str = "/v1/devices";
+/// The JWS `typ` of a device's enrollment proof: the enrollment token, signed by the
+/// device key.
+pub const ENROLLMENT_PROOF_TYP: &str = "studyhall-enrollment+jws";
 /// Folder, inside the trusted-servers folder, of the servers' public signing keys
 /// (`<kid>.pub.jwk`), which verify receipts.
 pub const SERVER_SIGNING_KEYS_DIR: &str = "signing";
@@ -161,12 +166,12 @@ pub struct UploadReply {
     pub duplicate: bool,
 }
 
-/// Why an upload did not bring back a receipt. Its text is for people.
+/// Why a request to the server did not succeed. Its text is for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DeliveryFailure {
+pub enum RequestFailure {
     #[error("could not reach the server: {0}")]
     Unreachable(String),
-    #[error("the server refused the result: {message}")]
+    #[error("the server refused: {message}")]
     Refused {
         status: u16,
         code: String,
@@ -182,7 +187,7 @@ pub enum DeliveryFailure {
 /// pass another that fails on purpose.
 pub trait ResultTransport {
     /// Uploads a sealed result as its device (`POST /v1/results`).
-    fn upload(&self, sealed_json: &str) -> std::result::Result<UploadReply, DeliveryFailure>;
+    fn upload(&self, sealed_json: &str) -> std::result::Result<UploadReply, RequestFailure>;
 }
 
 /// A Studyhall server, over HTTP.
@@ -220,21 +225,34 @@ impl ServerEndpoint {
         &self,
         sealed_json: &str,
         token: &str,
-    ) -> std::result::Result<UploadReply, DeliveryFailure> {
-        self.post(HANDIN_PATH, sealed_json, Some(token))
+    ) -> std::result::Result<UploadReply, RequestFailure> {
+        let body = self.post(HANDIN_PATH, sealed_json.trim().to_owned(), Some(token))?;
+        upload_reply(&body)
     }
 
+    /// Enrolls a device key with a one-time token from an admin or proctor; `proof` is
+    /// the token signed by the key ([`ENROLLMENT_PROOF_TYP`]).
+    pub fn enroll(
+        &self,
+        public_key: &PublicKey,
+        proof: &str,
+    ) -> std::result::Result<(), RequestFailure> {
+        let body = serde_json::json!({ "public_key": public_key, "proof": proof });
+        self.post(ENROLL_PATH, body.to_string(), None).map(drop)
+    }
+
+    /// POSTs a JSON `body`; the answer's body when the server says yes.
     fn post(
         &self,
         path: &str,
-        sealed_json: &str,
+        body: String,
         token: Option<&str>,
-    ) -> std::result::Result<UploadReply, DeliveryFailure> {
+    ) -> std::result::Result<String, RequestFailure> {
         let mut request = self
             .http
             .post(format!("{}{path}", self.base_url))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(sealed_json.trim().to_owned());
+            .body(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -242,8 +260,7 @@ impl ServerEndpoint {
         let status = response.status();
         let body = response.text().map_err(|e| self.transport_failure(&e))?;
         if status.is_success() {
-            return serde_json::from_str(&body)
-                .map_err(|e| DeliveryFailure::BadReply(e.to_string()));
+            return Ok(body);
         }
         #[derive(Deserialize)]
         struct ErrorBody {
@@ -255,12 +272,12 @@ impl ServerEndpoint {
             Err(_) => (String::new(), body.chars().take(200).collect()),
         };
         if status.is_server_error() {
-            Err(DeliveryFailure::ServerError {
+            Err(RequestFailure::ServerError {
                 status: status.as_u16(),
                 message,
             })
         } else {
-            Err(DeliveryFailure::Refused {
+            Err(RequestFailure::Refused {
                 status: status.as_u16(),
                 code,
                 message,
@@ -268,7 +285,7 @@ impl ServerEndpoint {
         }
     }
 
-    fn transport_failure(&self, error: &reqwest::Error) -> DeliveryFailure {
+    fn transport_failure(&self, error: &reqwest::Error) -> RequestFailure {
         // The innermost cause is the one a person understands ("Connection refused").
         let mut cause: &dyn std::error::Error = error;
         while let Some(source) = cause.source() {
@@ -279,14 +296,19 @@ impl ServerEndpoint {
         } else {
             cause.to_string()
         };
-        DeliveryFailure::Unreachable(format!("{} ({what})", self.base_url))
+        RequestFailure::Unreachable(format!("{} ({what})", self.base_url))
     }
 }
 
 impl ResultTransport for ServerEndpoint {
-    fn upload(&self, sealed_json: &str) -> std::result::Result<UploadReply, DeliveryFailure> {
-        self.post(UPLOAD_PATH, sealed_json, None)
+    fn upload(&self, sealed_json: &str) -> std::result::Result<UploadReply, RequestFailure> {
+        let body = self.post(UPLOAD_PATH, sealed_json.trim().to_owned(), None)?;
+        upload_reply(&body)
     }
+}
+
+fn upload_reply(body: &str) -> std::result::Result<UploadReply, RequestFailure> {
+    serde_json::from_str(body).map_err(|e| RequestFailure::BadReply(e.to_string()))
 }
 
 /// How long to wait after the `failures`-th failed attempt in a row: 30 s, doubling,
@@ -312,6 +334,8 @@ pub struct DeliveredResult {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FailedDelivery {
     pub result_id: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
     /// In words.
     pub error: String,
     /// RFC 3339.
@@ -405,7 +429,8 @@ impl Studyhall {
                     });
                 }
                 Err(error) => {
-                    let wait = retry_delay(row.attempts.saturating_add(1), rand::random());
+                    let attempts = row.attempts.saturating_add(1);
+                    let wait = retry_delay(attempts, rand::random());
                     let next =
                         timestamp(now + chrono::Duration::from_std(wait).unwrap_or_default());
                     self.storage.transact(Durability::Normal, |tx| {
@@ -414,6 +439,7 @@ impl Studyhall {
                     tracing::warn!(result = %row.result_id, %error, next_attempt = %next, "result not delivered");
                     report.failed.push(FailedDelivery {
                         result_id: row.result_id,
+                        attempts,
                         error,
                         next_attempt_at: next,
                     });
@@ -421,6 +447,22 @@ impl Studyhall {
             }
         }
         Ok(report)
+    }
+
+    /// Enrolls this installation's key on `server` with a one-time enrollment token
+    /// from an admin or proctor, so that the server accepts its results.
+    pub fn enroll_device(
+        &self,
+        server: &ServerEndpoint,
+        enrollment_token: &str,
+    ) -> std::result::Result<(), RequestFailure> {
+        let payload = serde_json::json!({ "enrollment_token": enrollment_token }).to_string();
+        let proof = jws::sign_compact(
+            &self.device_key,
+            Some(ENROLLMENT_PROOF_TYP),
+            payload.as_bytes(),
+        );
+        server.enroll(&self.device_key.public_key(), &proof)
     }
 
     /// How many results wait for the server, why the last attempt failed, and when a
