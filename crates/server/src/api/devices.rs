@@ -17,7 +17,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::store::{Device, DeviceId, NewDevice, NewEnrollmentToken, TokenHash};
 
 /// The `typ` of the JWS a device signs to enroll.
-pub const ENROLLMENT_PROOF_TYP: &str = "studyhall-enrollment+jws";
+pub use studyhall_core::sync::ENROLLMENT_PROOF_TYP;
 
 const DEFAULT_TOKEN_SECONDS: u64 = 24 * 60 * 60;
 const MAX_TOKEN_SECONDS: u64 = 30 * 24 * 60 * 60;

@@ -26,7 +26,7 @@ const PASSWORD: &str = "correct horse battery";
 const ROLES: [&str; 5] = ["learner", "candidate", "proctor", "author", "admin"];
 
 pub struct Client {
-    server: ServerProcess,
+    pub server: ServerProcess,
     http: reqwest::Client,
 }
 

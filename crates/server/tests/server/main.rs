@@ -54,3 +54,4 @@ mod postgres;
 mod results;
 mod server_process;
 mod store;
+mod sync;

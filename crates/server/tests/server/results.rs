@@ -107,6 +107,18 @@ pub async fn enrolled_device(client: &Client, admin: &str) -> SigningKey {
     key
 }
 
+/// `GET /v1/results/{id}` as `token`'s account.
+pub async fn stored_result(client: &Client, token: &str, result_id: &str) -> (StatusCode, Value) {
+    client
+        .call(
+            Method::GET,
+            &format!("/v1/results/{result_id}"),
+            Some(token),
+            None,
+        )
+        .await
+}
+
 fn envelope(sealed: &SealedResult) -> Value {
     serde_json::from_str(&sealed.sealed.to_json()).unwrap()
 }
@@ -157,14 +169,7 @@ async fn an_upload_is_receipted_once_and_the_receipt_verifies(database_url: &str
     assert_eq!(status, StatusCode::OK, "{handed_in}");
     assert_eq!(handed_in["receipt"], first["receipt"]);
 
-    let (status, stored) = client
-        .call(
-            Method::GET,
-            &format!("/v1/results/{}", sealed.result_id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (status, stored) = stored_result(&client, &admin, &sealed.result_id).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
     assert_eq!(stored["result"]["via"], "device");
     assert_eq!(stored["result"]["form_checked"], false);
@@ -185,14 +190,7 @@ async fn an_upload_is_receipted_once_and_the_receipt_verifies(database_url: &str
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{handed_in}");
-    let (_, stored) = client
-        .call(
-            Method::GET,
-            &format!("/v1/results/{}", from_kiosk.result_id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (_, stored) = stored_result(&client, &admin, &from_kiosk.result_id).await;
     assert_eq!(stored["result"]["via"], "handin");
     assert!(stored["result"]["handed_in_by"].is_string());
 }
