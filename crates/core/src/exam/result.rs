@@ -212,12 +212,7 @@ pub fn sign_and_seal(
         .map_err(|e| Error::InvalidInput(format!("the result cannot be written: {e}")))?;
     let signed = jws::sign_compact(device, Some(RESULT_TYP), &payload);
     let sealed = server.seal(SEALED_RESULT_TYP, SEALED_RESULT_AAD, signed.as_bytes())?;
-    let digest = studyhall_signing::hash::sha256(signed.as_bytes()).to_hex();
-    let receipt_code = format!(
-        "{}-{}",
-        &digest[..4].to_uppercase(),
-        &digest[4..8].to_uppercase()
-    );
+    let receipt_code = crate::sync::receipt_code(&signed);
     Ok(SealedResult {
         result_id: document.result_id.clone(),
         signed,
