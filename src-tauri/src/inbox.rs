@@ -1,4 +1,4 @@
-//! The watched inbox: a background thread imports every `.shpack` that finishes arriving
+//! The watched inbox: a background thread imports every pack (`.shpack`, `.shexam`) that finishes arriving
 //! in the folder named in the preferences (a test centre's share, a USB stick), and
 //! tells the UI through `LibraryChanged`. Changing the folder restarts the watch.
 

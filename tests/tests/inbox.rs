@@ -42,4 +42,9 @@ fn a_pack_is_reported_once_after_it_has_been_copied_completely() {
 
     // Reported once; nothing more without changes.
     assert!(inbox.wait(Duration::from_secs(2)).is_empty());
+
+    // An exam pack arriving is reported too (the app installs it like a course).
+    let exam = inbox_dir.join("exam.shexam");
+    std::fs::write(&exam, &bytes).unwrap();
+    assert_eq!(inbox.wait(Duration::from_secs(10)), vec![exam]);
 }

@@ -1,5 +1,5 @@
-//! The watched inbox: a folder (a test centre's share, a USB stick) where `.shpack`
-//! files appear. [`Inbox`] reports each pack once it has stopped growing, so a pack still
+//! The watched inbox: a folder (a test centre's share, a USB stick) where course packs
+//! (`.shpack`) and exam packs (`.shexam`) appear. [`Inbox`] reports each pack once it has stopped growing, so a pack still
 //! being copied is never imported half-written, and reports each version of a file once.
 
 use std::collections::HashMap;
@@ -86,7 +86,9 @@ impl Inbox {
     }
 
     fn consider(&mut self, path: PathBuf) {
-        let is_pack = path.extension().is_some_and(|e| e == "shpack")
+        let is_pack = path
+            .extension()
+            .is_some_and(|e| e == "shpack" || e == "shexam")
             && !path
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
