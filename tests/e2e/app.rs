@@ -196,6 +196,18 @@ impl App {
         self.open_session().await;
     }
 
+    /// Kills the app outright, like a crash or a power cut (SIGKILL: nothing is flushed or
+    /// closed), and opens it again on the same profile and display.
+    pub async fn kill_and_relaunch(&mut self) {
+        assert!(self.app_pid().is_some(), "the app is not running");
+        self.kill_app().await;
+        if let Some(client) = self.client.take() {
+            // The session's browser is gone; the driver only has to forget the session.
+            let _ = tokio::time::timeout(WAIT, client.close()).await;
+        }
+        self.open_session().await;
+    }
+
     /// The app's display, to ask the X server and the window manager about its window.
     pub fn desktop(&self) -> Desktop {
         Desktop::new(&self.display.name())
