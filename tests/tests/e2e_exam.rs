@@ -4,6 +4,9 @@
 //! fullscreen and above the others, a close request from the window manager is refused
 //! and logged, and giving the focus to another program's window is written to the
 //! proctor log; once the exam is submitted the window is released and closes as usual.
+//! And the exam as a proctor and a candidate click through it, by what the screen says:
+//! the start code, the lobby, answering, flagging, review, a crash and the reopening at
+//! the same question, handing in and the receipt.
 //!
 //! Needs the app built first (`cargo xtask test` does it); fails, never skips, without it.
 // A set-up step or a look at the display that cannot be done should fail the test.
@@ -11,6 +14,7 @@
 
 use std::time::Duration;
 
+use fantoccini::Locator;
 use serde_json::json;
 use studyhall_core::exam::log::LogEntry;
 use studyhall_core::exam::pack::build_exam;
@@ -22,6 +26,10 @@ use studyhall_tests::fixture;
 const FULLSCREEN: &str = "_NET_WM_STATE_FULLSCREEN";
 const ABOVE: &str = "_NET_WM_STATE_ABOVE";
 const OTHER_TITLE: &str = "Another program";
+/// The exam bar's question navigator.
+const NAVIGATOR: &str = "//nav[@aria-label='Questions']";
+/// The open modal dialog.
+const DIALOG: &str = "//dialog[@open]";
 
 #[test]
 fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
@@ -31,14 +39,7 @@ fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
         let app = App::launch_with_window_manager("exam", &profile.path()).await;
         let desktop = app.desktop();
         let window = app_window(&app, &desktop).await;
-        let ordinary = || {
-            let state = desktop.wm_state(&window);
-            !state.iter().any(|atom| atom == FULLSCREEN || atom == ABOVE)
-                && desktop
-                    .frame_extents(&window)
-                    .iter()
-                    .any(|&width| width > 0)
-        };
+        let ordinary = || is_ordinary(&desktop, &window);
         app.wait_until_holds("an ordinary window with a frame before the exam", ordinary)
             .await;
 
@@ -155,6 +156,308 @@ fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
     });
 }
 
+#[test]
+fn a_candidate_sits_the_exam_through_the_screens_and_gets_a_receipt() {
+    run_serially(async {
+        let profile = Profile::empty();
+        let start_code = install_tiny_exam(&profile);
+        let exam = profile.open().exams().unwrap().remove(0);
+        let mut app = App::launch_with_window_manager("exam-ui", &profile.path()).await;
+        let desktop = app.desktop();
+        let window = app_window(&app, &desktop).await;
+
+        // The proctor opens Exams and begins the tiny exam.
+        app.click(
+            Locator::XPath("//header//nav//a[normalize-space()='Exams']"),
+            "Exams in the navigation",
+        )
+        .await;
+        let card = format!("//article[.//h2[normalize-space()='{}']]", exam.title);
+        app.wait_for(Locator::XPath(&card), "the tiny exam's card")
+            .await;
+        app.screenshot("exams").await;
+        app.click(
+            Locator::XPath(&format!(
+                "{card}//button[starts-with(normalize-space(), 'Begin')]"
+            )),
+            "the card's Begin button",
+        )
+        .await;
+        let code_field = app
+            .wait_for(
+                Locator::XPath(&field_labelled(&format!("{DIALOG}//input"), "Start code")),
+                "the start code field",
+            )
+            .await;
+        let unlock = format!("{DIALOG}//button[normalize-space()='Unlock exam']");
+
+        // A wrong code is refused in words, and nothing starts.
+        code_field.send_keys("abcd efgh jkmn pqrs").await.unwrap();
+        app.click(Locator::XPath(&unlock), "Unlock exam").await;
+        let refusal = app
+            .wait_for(
+                Locator::XPath(&format!("{DIALOG}//*[@role='alert'][normalize-space()]")),
+                "the dialog's error",
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            refusal.split_whitespace().count() >= 3 && !refusal.contains('_'),
+            "the wrong code's error is not in words: {refusal:?}"
+        );
+        app.screenshot("wrong-code").await;
+        let after = profile.open().exams().unwrap().remove(0);
+        assert_eq!(
+            (after.open_session, after.attempts_used),
+            (None, 0),
+            "a wrong start code began an attempt"
+        );
+
+        // The right one, the way a proctor might type it: lower case, spaces for dashes.
+        let typed = start_code.to_lowercase().replace('-', " ");
+        // Select what was typed (Ctrl+A, then the keys released) and type over it.
+        code_field.send_keys("\u{E009}a\u{E000}").await.unwrap();
+        code_field.send_keys(&typed).await.unwrap();
+        assert_eq!(code_field.prop("value").await.unwrap(), Some(typed));
+        app.wait_for_text("16 of 16 characters typed").await;
+        app.click(Locator::XPath(&unlock), "Unlock exam").await;
+
+        // The lobby: the rules and this computer's check, then Start exam.
+        app.wait_for(
+            Locator::XPath("//h2[normalize-space()='Rules']"),
+            "the lobby's rules",
+        )
+        .await;
+        app.wait_for(
+            Locator::XPath(
+                "//section[@aria-busy='false'][.//h2[normalize-space()='System check']]",
+            ),
+            "the finished system check",
+        )
+        .await;
+        let start = "//button[normalize-space()='Start exam'][not(@disabled)]";
+        app.wait_for(Locator::XPath(start), "an enabled Start exam button")
+            .await;
+        let session = profile.open().exams().unwrap()[0]
+            .open_session
+            .clone()
+            .expect("the right start code began no attempt");
+        app.screenshot("lobby").await;
+        app.check_accessibility("lobby").await;
+        app.click(Locator::XPath(start), "Start exam").await;
+
+        // The exam runs, in a locked window.
+        let count = exam.item_count as usize;
+        wait_for_item(&app, 1, count).await;
+        app.wait_until_holds("the exam window is fullscreen", || {
+            is_fullscreen(&desktop, &window)
+        })
+        .await;
+        let positions: Vec<(u32, u32, String)> = profile
+            .open()
+            .exam_paper(&session)
+            .unwrap()
+            .sections
+            .iter()
+            .enumerate()
+            .flat_map(|(section, items)| {
+                items.items.iter().enumerate().map(move |(index, item)| {
+                    let (section, index) = (section as u32, index as u32);
+                    (section, index, item.id.clone())
+                })
+            })
+            .collect();
+        assert_eq!(positions.len(), count);
+
+        // Every item answered in turn, each saved before going on; the second flagged.
+        for number in 1..=count {
+            answer_shown_item(&app, number, count).await;
+            app.screenshot(&format!("item-{number}-answered")).await;
+            if number == 2 {
+                app.click(
+                    Locator::XPath(
+                        "//button[@aria-pressed='false'][normalize-space()='Flag for review']",
+                    ),
+                    "Flag for review",
+                )
+                .await;
+                app.wait_for(
+                    Locator::XPath(&nav_item(number, "answered, flagged")),
+                    "the flag in the navigator",
+                )
+                .await;
+                let flagged = &positions[number - 1].2;
+                app.wait_until_holds("the flag is on disk", || {
+                    profile.open().exam_paper(&session).unwrap().session.flagged
+                        == [flagged.clone()]
+                })
+                .await;
+            }
+            if number < count {
+                app.click(Locator::XPath("//button[normalize-space()='Next']"), "Next")
+                    .await;
+                wait_for_item(&app, number + 1, count).await;
+            }
+        }
+        app.wait_for_text(&format!("{count} of {count} answered"))
+            .await;
+
+        // The navigator jumps back to the first item.
+        app.click(
+            Locator::XPath(&nav_item(1, "answered")),
+            "question 1 in the navigator",
+        )
+        .await;
+        wait_for_item(&app, 1, count).await;
+        app.wait_for(
+            Locator::XPath(&format!(
+                "{}[@aria-current='step']",
+                nav_item(1, "answered")
+            )),
+            "question 1 marked current in the navigator",
+        )
+        .await;
+        app.screenshot("item").await;
+        app.check_accessibility("exam item").await;
+
+        // Review lists the flagged item as needing attention.
+        open_review(&app).await;
+        let flagged_row = "//section[.//h3[starts-with(normalize-space(), 'Needs attention')]]\
+             //button[.//span[normalize-space()='Question 2, answered, flagged']]";
+        app.wait_for(
+            Locator::XPath(flagged_row),
+            "the flagged question under Needs attention",
+        )
+        .await;
+        app.wait_for_text(&format!("{count} of {count} answered."))
+            .await;
+        app.screenshot("review").await;
+        app.check_accessibility("review").await;
+
+        // From the review back to the flagged item; where the candidate is gets saved.
+        app.click(
+            Locator::XPath(flagged_row),
+            "the flagged question in the review",
+        )
+        .await;
+        wait_for_item(&app, 2, count).await;
+        let (section, index, _) = positions[1];
+        app.wait_until_holds("the position is on disk", || {
+            profile
+                .open()
+                .exam_paper(&session)
+                .unwrap()
+                .session
+                .position
+                == (section, index)
+        })
+        .await;
+
+        // A crash: the app is killed and started again within the reboot limit. It opens
+        // straight into the exam, at the same question, with every answer and the flag.
+        app.kill_and_relaunch().await;
+        let window = app_window(&app, &desktop).await;
+        wait_for_item(&app, 2, count).await;
+        assert!(
+            shown_answer_given(&app, 2, count).await,
+            "question 2 shows no answer after the restart"
+        );
+        for number in 1..=count {
+            let status = if number == 2 {
+                "answered, flagged"
+            } else {
+                "answered"
+            };
+            app.wait_for(
+                Locator::XPath(&nav_item(number, status)),
+                &format!("question {number} still {status} after the restart"),
+            )
+            .await;
+        }
+        app.wait_until_holds("the reopened exam window is fullscreen", || {
+            is_fullscreen(&desktop, &window)
+        })
+        .await;
+        app.screenshot("reopened").await;
+
+        // Handing in from the review: the dialog says it is final.
+        open_review(&app).await;
+        app.click(
+            Locator::XPath("//button[starts-with(normalize-space(), 'Hand in exam')]"),
+            "Hand in exam",
+        )
+        .await;
+        let confirm = app
+            .wait_for(
+                Locator::XPath(&format!(
+                    "{DIALOG}[.//h2[normalize-space()='Hand in the exam?']]"
+                )),
+                "the hand-in confirmation",
+            )
+            .await;
+        let text = confirm.text().await.unwrap();
+        assert!(
+            text.contains("is final"),
+            "the confirmation does not say it is final: {text}"
+        );
+        app.screenshot("confirm").await;
+        app.click(
+            Locator::XPath(&format!("{DIALOG}//button[normalize-space()='Hand in']")),
+            "Hand in",
+        )
+        .await;
+
+        // The result: an outcome and the receipt code, as stored; the window is released.
+        app.wait_for(
+            Locator::XPath("//p[normalize-space()='Exam handed in']"),
+            "the result screen",
+        )
+        .await;
+        let outcome = app
+            .wait_for(
+                Locator::XPath("//section[contains(@class, 'exam-score')]//h2"),
+                "the outcome",
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            ["Passed", "Not passed", "Provisional"].contains(&outcome.as_str()),
+            "{outcome:?}"
+        );
+        let receipt = app
+            .wait_for(
+                Locator::XPath("//h2[normalize-space()='Receipt code']/following-sibling::p[1]"),
+                "the receipt code",
+            )
+            .await;
+        let shown = receipt.text().await.unwrap();
+        let stored = profile.open().exam_result(&session).unwrap();
+        assert!(!shown.trim().is_empty(), "an empty receipt code");
+        assert_eq!(shown.trim(), stored.receipt_code);
+        assert_eq!(profile.open().outbox_status().unwrap().waiting, 1);
+        let font = app
+            .eval(
+                "return getComputedStyle(arguments[0]).fontFamily;",
+                vec![serde_json::to_value(&receipt).unwrap()],
+            )
+            .await;
+        assert!(
+            font.as_str().unwrap_or_default().contains("monospace"),
+            "the receipt code is not monospace: {font}"
+        );
+        app.wait_until_holds("an ordinary window with a frame after handing in", || {
+            is_ordinary(&desktop, &window)
+        })
+        .await;
+        app.screenshot("result").await;
+        app.check_accessibility("result").await;
+    });
+}
+
 /// Installs the tiny exam in `profile`: built by the profile's publisher, sealed for a
 /// fresh server the profile trusts. Returns the start code a proctor would give out.
 fn install_tiny_exam(profile: &Profile) -> String {
@@ -174,6 +477,108 @@ fn install_tiny_exam(profile: &Profile) -> String {
     build.start_code.to_grouped().to_string()
 }
 
+/// The `input` elements matched by `inputs` that the label reading `label` names.
+fn field_labelled(inputs: &str, label: &str) -> String {
+    format!("{inputs}[@id = //label[normalize-space()='{label}']/@for]")
+}
+
+/// Question `number`'s button in the navigator, named with its status ("answered,
+/// flagged").
+fn nav_item(number: usize, status: &str) -> String {
+    format!("{NAVIGATOR}//button[@aria-label='Question {number}, {status}']")
+}
+
+/// Waits until question `number` of `count` is the one shown.
+async fn wait_for_item(app: &App, number: usize, count: usize) {
+    app.wait_for(
+        Locator::XPath(&format!(
+            "//h2[normalize-space()='Question {number} of {count}']"
+        )),
+        &format!("question {number}"),
+    )
+    .await;
+}
+
+/// Opens the review from the exam bar.
+async fn open_review(app: &App) {
+    app.click(
+        Locator::XPath("//button[@aria-pressed='false'][normalize-space()='Review']"),
+        "Review",
+    )
+    .await;
+    app.wait_for(
+        Locator::XPath("//h2[normalize-space()='Review your answers']"),
+        "the review",
+    )
+    .await;
+}
+
+/// Answers the question shown by what its answer fields are: a number field gets a
+/// number, radio buttons (true/false, one choice) get their first option. Returns once
+/// the navigator counts it answered, which the screen shows only when it is on disk,
+/// and the bar says Saved.
+async fn answer_shown_item(app: &App, number: usize, count: usize) {
+    let fields = format!(
+        "//article[.//h2[normalize-space()='Question {number} of {count}']]//fieldset//input"
+    );
+    let kind = app
+        .wait_for(Locator::XPath(&fields), "the answer's fields")
+        .await
+        .attr("type")
+        .await
+        .unwrap();
+    match kind.as_deref() {
+        Some("text") => {
+            let field = app
+                .wait_for(
+                    Locator::XPath(&field_labelled(&fields, "Your answer (a number)")),
+                    "the number field",
+                )
+                .await;
+            field.send_keys("4").await.unwrap();
+        }
+        Some("radio") => {
+            app.click(
+                Locator::XPath(&format!("({fields}/ancestor::label)[1]")),
+                "the first option",
+            )
+            .await;
+        }
+        other => panic!("question {number} has answer fields this test cannot fill: {other:?}"),
+    }
+    app.wait_for(
+        Locator::XPath(&nav_item(number, "answered")),
+        &format!("question {number} answered in the navigator"),
+    )
+    .await;
+    app.wait_for(
+        Locator::XPath("//header//p[starts-with(normalize-space(), 'Saved ')]"),
+        "the Saved status",
+    )
+    .await;
+}
+
+/// Whether question `number`'s fields show an answer: a number typed, an option chosen.
+async fn shown_answer_given(app: &App, number: usize, count: usize) -> bool {
+    let fields = format!(
+        "//article[.//h2[normalize-space()='Question {number} of {count}']]//fieldset//input"
+    );
+    let given = "const field = arguments[0];
+        return field.type === 'text' ? field.value.trim() !== '' : field.checked;";
+    for field in app
+        .client()
+        .find_all(Locator::XPath(&fields))
+        .await
+        .unwrap()
+    {
+        let field = serde_json::to_value(&field).unwrap();
+        if app.eval(given, vec![field]).await == json!(true) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Collects the payloads of the app's `event` in the page's `window.__recorded`, as a
 /// listener of the UI would receive them.
 async fn record_events(app: &App, event: &str) {
@@ -186,6 +591,21 @@ async fn record_events(app: &App, event: &str) {
             .then(() => done(true), (error) => done(String(error)));";
     let listening = app.eval_async(script, vec![json!(event)]).await;
     assert_eq!(listening, json!(true), "could not listen to {event}");
+}
+
+/// Whether the window manager shows `window` as an ordinary window: with a frame, not
+/// fullscreen, not kept above the others.
+fn is_ordinary(desktop: &Desktop, window: &str) -> bool {
+    let state = desktop.wm_state(window);
+    !state.iter().any(|atom| atom == FULLSCREEN || atom == ABOVE)
+        && desktop.frame_extents(window).iter().any(|&width| width > 0)
+}
+
+fn is_fullscreen(desktop: &Desktop, window: &str) -> bool {
+    desktop
+        .wm_state(window)
+        .iter()
+        .any(|atom| atom == FULLSCREEN)
 }
 
 /// The app's one managed window, once the window manager has it.
