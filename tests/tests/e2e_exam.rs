@@ -71,7 +71,10 @@ fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
         })
         .await;
         assert_eq!(lockdown.detail["lockdown"]["fullscreen"], true);
-        assert_eq!(lockdown.detail["lockdown"]["always_on_top"], true);
+        assert_eq!(
+            lockdown.detail["lockdown"]["always_on_top"]["requested"],
+            true
+        );
         app.wait_until(
             &format!(
                 "window.innerWidth === {} && window.innerHeight === {}",
