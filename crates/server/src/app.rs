@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -29,6 +30,11 @@ pub struct AppState {
     pub keys: Arc<ServerKeys>,
     pub metrics: PrometheusHandle,
     pub token_lifetime: TimeDelta,
+    /// Where the trusted publisher keys are (read at each publish, so adding a key
+    /// needs no restart).
+    pub publisher_dir: PathBuf,
+    /// Largest pack `POST /v1/packs` accepts, in bytes.
+    pub max_pack_bytes: usize,
     pub clock: Clock,
 }
 
@@ -111,6 +117,13 @@ impl Server {
             )
         })?;
         let keys = ServerKeys::load_or_create(&config.key_dir)?;
+        let publisher_dir = config.publisher_dir();
+        std::fs::create_dir_all(&publisher_dir).with_context(|| {
+            format!(
+                "could not create the publisher key folder {}",
+                publisher_dir.display()
+            )
+        })?;
         let state = AppState {
             store,
             keys: Arc::new(keys),
@@ -118,6 +131,8 @@ impl Server {
             token_lifetime: TimeDelta::seconds(
                 i64::try_from(config.token_lifetime_seconds).unwrap_or(i64::MAX),
             ),
+            publisher_dir,
+            max_pack_bytes: config.max_pack_bytes,
             clock: Arc::new(Utc::now),
         };
         Ok(Self { state, config })

@@ -37,6 +37,13 @@ pub struct Config {
     /// How long a sign-in lasts, in seconds.
     #[serde(default = "default_token_lifetime_seconds")]
     pub token_lifetime_seconds: u64,
+    /// Largest pack file accepted by `POST /v1/packs`, in bytes.
+    #[serde(default = "default_max_pack_bytes")]
+    pub max_pack_bytes: usize,
+    /// Folder of the publisher keys (`*.pub.jwk`) whose packs may be published;
+    /// `<key_dir>/publishers` when not set. Read at each publish.
+    #[serde(default)]
+    pub publisher_dir: Option<PathBuf>,
 }
 
 /// How each field is written in an environment variable.
@@ -52,6 +59,8 @@ const FIELDS: &[(&str, Kind)] = &[
     ("key_dir", Kind::Text),
     ("max_request_bytes", Kind::Number),
     ("token_lifetime_seconds", Kind::Number),
+    ("max_pack_bytes", Kind::Number),
+    ("publisher_dir", Kind::Text),
 ];
 
 fn default_listen() -> SocketAddr {
@@ -72,6 +81,10 @@ fn default_max_request_bytes() -> usize {
 
 fn default_token_lifetime_seconds() -> u64 {
     12 * 60 * 60
+}
+
+fn default_max_pack_bytes() -> usize {
+    512 * 1024 * 1024
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +130,8 @@ impl Default for Config {
             key_dir: default_key_dir(),
             max_request_bytes: default_max_request_bytes(),
             token_lifetime_seconds: default_token_lifetime_seconds(),
+            max_pack_bytes: default_max_pack_bytes(),
+            publisher_dir: None,
         }
     }
 }
@@ -206,6 +221,15 @@ impl Config {
                 ),
             });
         }
+        if self.max_pack_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                field: "max_pack_bytes",
+                message: format!(
+                    "{} bytes is too small for any pack; use at least 1024",
+                    self.max_pack_bytes
+                ),
+            });
+        }
         if self.token_lifetime_seconds == 0 {
             return Err(ConfigError::Invalid {
                 field: "token_lifetime_seconds",
@@ -213,6 +237,13 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// The folder of trusted publisher keys: `publisher_dir`, or `<key_dir>/publishers`.
+    pub fn publisher_dir(&self) -> PathBuf {
+        self.publisher_dir
+            .clone()
+            .unwrap_or_else(|| self.key_dir.join("publishers"))
     }
 
     /// Which database, without any password: for logs.
@@ -236,6 +267,8 @@ impl fmt::Debug for Config {
             .field("key_dir", &self.key_dir)
             .field("max_request_bytes", &self.max_request_bytes)
             .field("token_lifetime_seconds", &self.token_lifetime_seconds)
+            .field("max_pack_bytes", &self.max_pack_bytes)
+            .field("publisher_dir", &self.publisher_dir())
             .finish()
     }
 }

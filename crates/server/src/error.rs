@@ -60,6 +60,16 @@ pub enum ApiError {
         "the device that signed this result (key {0}) is not enrolled on this server; enroll it with a token from an admin or proctor, then send the result again"
     )]
     DeviceNotEnrolled(String),
+    #[error(
+        "the pack is larger than this server accepts ({limit} bytes, the max_pack_bytes setting); ask the server's operator to raise it"
+    )]
+    PackTooLarge { limit: usize },
+    #[error("the pack was refused: {0}")]
+    InvalidPack(String),
+    #[error(
+        "the requested range is outside the file ({size} bytes); ask for a range that starts before its end"
+    )]
+    RangeNotSatisfiable { size: u64 },
     #[error("the database is not answering; try again shortly")]
     Unavailable,
     #[error("something went wrong on the server; it has been logged")]
@@ -84,6 +94,11 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::InvalidResult(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_result"),
             ApiError::DeviceNotEnrolled(_) => (StatusCode::FORBIDDEN, "device_not_enrolled"),
+            ApiError::PackTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "pack_too_large"),
+            ApiError::InvalidPack(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_pack"),
+            ApiError::RangeNotSatisfiable { .. } => {
+                (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
+            }
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -116,6 +131,10 @@ impl From<StoreError> for ApiError {
             StoreError::ResultConflict(result_id) => ApiError::Conflict(format!(
                 "another result with id {result_id} is already stored, with other content; \
                  a result is sent as it was sealed, never changed"
+            )),
+            StoreError::PackConflict { id, version } => ApiError::Conflict(format!(
+                "pack {id} {version} is already published, with other content; a published \
+                 version never changes: give the pack a new version and publish that"
             )),
             StoreError::DeviceNotEnrolled(key_id) => {
                 ApiError::DeviceNotEnrolled(key_id.as_str().to_owned())

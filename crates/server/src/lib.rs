@@ -1,7 +1,7 @@
 //! Studyhall's central server (DESIGN §6, §7): accounts and roles, device enrollment,
-//! result upload and offline hand-in with signed receipts, and — in later pieces —
-//! content delivery and progress sync, over HTTP/JSON under `/v1`, on SQLite or
-//! PostgreSQL.
+//! result upload and offline hand-in with signed receipts, the pack catalogue with
+//! publishing and resumable download, and — in later pieces — progress sync, over
+//! HTTP/JSON under `/v1`, on SQLite or PostgreSQL.
 //!
 //! [`run`] takes its listener and shutdown signal from outside, so the binary and the
 //! tests share one entry point. Storage is behind [`store::Store`]; the routes are in

@@ -3,11 +3,12 @@
 //!
 //! Routes under `/v1` are the versioned protocol (DESIGN §7); `/health` and `/metrics`
 //! are for operators and load balancers. Each route's handler lives with its nouns:
-//! [`auth`], [`accounts`], [`devices`], [`results`], [`system`].
+//! [`auth`], [`accounts`], [`devices`], [`packs`], [`results`], [`system`].
 
 pub mod accounts;
 pub mod auth;
 pub mod devices;
+pub mod packs;
 pub mod results;
 pub mod system;
 
@@ -58,7 +59,13 @@ impl Modify for BearerAuth {
 }
 
 /// The whole API, with the OpenAPI document served at `/v1/openapi.json`.
+/// Request bodies are limited to `max_request_bytes`, except pack uploads
+/// (`state.max_pack_bytes`).
 pub fn router(state: AppState, max_request_bytes: usize) -> axum::Router {
+    // The inner limit is the one that holds for these routes.
+    let publishing = OpenApiRouter::new()
+        .routes(routes!(packs::publish_pack, packs::list_packs))
+        .layer(DefaultBodyLimit::max(state.max_pack_bytes));
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))
         .routes(routes!(system::metrics))
@@ -72,6 +79,8 @@ pub fn router(state: AppState, max_request_bytes: usize) -> axum::Router {
         .routes(routes!(results::upload_result))
         .routes(routes!(results::hand_in_result))
         .routes(routes!(results::get_result))
+        .merge(publishing)
+        .routes(routes!(packs::download_pack))
         .split_for_parts();
     let openapi_json = openapi
         .to_json()

@@ -279,6 +279,58 @@ pub enum StoredResult {
     Duplicate(ResultRecord),
 }
 
+/// What a pack holds: a course or an exam.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PackKind {
+    /// A `.shpack` course pack.
+    Course,
+    /// A `.shexam` exam pack (its items encrypted).
+    Exam,
+}
+
+impl PackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackKind::Course => "course",
+            PackKind::Exam => "exam",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "course" => Ok(PackKind::Course),
+            "exam" => Ok(PackKind::Exam),
+            other => Err(StoreError::Corrupt(format!("a pack's kind \"{other}\""))),
+        }
+    }
+}
+
+/// A published pack, as the catalogue lists it (its bytes are fetched separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PackRecord {
+    pub id: String,
+    pub version: String,
+    pub kind: PackKind,
+    pub title: String,
+    /// The pack file's size in bytes.
+    pub size: u64,
+    /// SHA-256 (hex) of the pack file; its download's ETag.
+    pub sha256: String,
+    pub published_by: AccountId,
+    pub published_at: DateTime<Utc>,
+}
+
+/// What [`Store::publish_pack`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredPack {
+    /// The pack is new and now stored.
+    New(PackRecord),
+    /// The same id, version and bytes were published before: nothing changed; this is
+    /// the earlier record.
+    Duplicate(PackRecord),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the username \"{0}\" is taken")]
@@ -293,6 +345,8 @@ pub enum StoreError {
     DeviceAlreadyEnrolled(KeyId),
     #[error("another result with id {0} is already stored")]
     ResultConflict(String),
+    #[error("pack {id} {version} is already published, with other bytes")]
+    PackConflict { id: String, version: String },
     #[error("the device with key {0} is not enrolled")]
     DeviceNotEnrolled(KeyId),
     #[error(
@@ -351,6 +405,44 @@ pub trait Store: Send + Sync + 'static {
     async fn store_result(&self, result: ResultRecord) -> Result<StoredResult, StoreError>;
 
     async fn result(&self, result_id: &str) -> Result<Option<ResultRecord>, StoreError>;
+
+    /// Stores a verified pack's `bytes` once by id and version: a repeat with the same
+    /// bytes changes nothing ([`StoredPack::Duplicate`]); other bytes under the same id
+    /// and version are refused ([`StoreError::PackConflict`]). `pack.size` and
+    /// `pack.sha256` must describe `bytes`.
+    async fn publish_pack(
+        &self,
+        pack: PackRecord,
+        bytes: Vec<u8>,
+    ) -> Result<StoredPack, StoreError>;
+
+    /// Every published pack, newest first.
+    async fn packs(&self) -> Result<Vec<PackRecord>, StoreError>;
+
+    async fn pack(&self, id: &str, version: &str) -> Result<Option<PackRecord>, StoreError>;
+
+    /// Up to `length` bytes of the pack file from byte `offset`, read from the database
+    /// without loading the rest of it; `None` when there is no such pack.
+    async fn pack_bytes(
+        &self,
+        id: &str,
+        version: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+/// What to answer when `stored` was found under `wanted`'s id and version instead of
+/// inserting `wanted`.
+fn existing_pack(stored: PackRecord, wanted: &PackRecord) -> Result<StoredPack, StoreError> {
+    if stored.sha256 == wanted.sha256 {
+        Ok(StoredPack::Duplicate(stored))
+    } else {
+        Err(StoreError::PackConflict {
+            id: stored.id,
+            version: stored.version,
+        })
+    }
 }
 
 /// What to answer when `stored` (already in the store under `wanted`'s id) was found

@@ -16,8 +16,9 @@ use studyhall_signing::KeyId;
 
 use super::{
     Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
-    NewSession, ResultRecord, ResultVia, Session, Store, StoreError, StoredResult, TokenHash,
-    existing_result, parse_public_key, parse_roles,
+    NewSession, PackKind, PackRecord, ResultRecord, ResultVia, Session, Store, StoreError,
+    StoredPack, StoredResult, TokenHash, existing_pack, existing_result, parse_public_key,
+    parse_roles,
 };
 
 static MIGRATIONS_DIR: Dir<'static> =
@@ -199,6 +200,28 @@ fn result_from(row: &Row) -> Result<ResultRecord, StoreError> {
         handed_in_by: handed_in_by.map(AccountId),
         form_checked: row.try_get(13).map_err(backend)?,
     })
+}
+
+const PACK_COLUMNS: &str = "id, version, kind, title, size, sha256, published_by, published_at";
+
+fn pack_from(row: &Row) -> Result<PackRecord, StoreError> {
+    let size: i64 = row.try_get(4).map_err(backend)?;
+    Ok(PackRecord {
+        id: row.try_get(0).map_err(backend)?,
+        version: row.try_get(1).map_err(backend)?,
+        kind: PackKind::parse(row.try_get(2).map_err(backend)?)?,
+        title: row.try_get(3).map_err(backend)?,
+        size: u64::try_from(size)
+            .map_err(|_| StoreError::Corrupt(format!("a pack's size {size}")))?,
+        sha256: row.try_get(5).map_err(backend)?,
+        published_by: AccountId(row.try_get(6).map_err(backend)?),
+        published_at: row.try_get(7).map_err(backend)?,
+    })
+}
+
+/// `value` as a PostgreSQL integer; sizes and offsets beyond `i64::MAX` cannot occur.
+fn sql_integer(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
@@ -487,6 +510,100 @@ impl Store for PostgresStore {
             .map_err(backend)?
             .as_ref()
             .map(result_from)
+            .transpose()
+    }
+
+    async fn publish_pack(
+        &self,
+        pack: PackRecord,
+        bytes: Vec<u8>,
+    ) -> Result<StoredPack, StoreError> {
+        let client = self.client().await?;
+        // A replica publishing the same pack at the same moment makes this wait for its
+        // commit, then do nothing; the SELECT below then sees its row.
+        let inserted = client
+            .execute(
+                &format!(
+                    "INSERT INTO packs ({PACK_COLUMNS}, bytes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (id, version) DO NOTHING"
+                ),
+                &[
+                    &pack.id,
+                    &pack.version,
+                    &pack.kind.as_str(),
+                    &pack.title,
+                    &sql_integer(pack.size),
+                    &pack.sha256,
+                    &pack.published_by.0,
+                    &pack.published_at,
+                    &bytes,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        if inserted == 1 {
+            return Ok(StoredPack::New(pack));
+        }
+        let stored = self
+            .pack(&pack.id, &pack.version)
+            .await?
+            .ok_or_else(|| StoreError::Backend("a pack vanished while being stored".to_owned()))?;
+        existing_pack(stored, &pack)
+    }
+
+    async fn packs(&self) -> Result<Vec<PackRecord>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT {PACK_COLUMNS} FROM packs ORDER BY published_at DESC, id, version"
+                ),
+                &[],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(pack_from)
+            .collect()
+    }
+
+    async fn pack(&self, id: &str, version: &str) -> Result<Option<PackRecord>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                &format!("SELECT {PACK_COLUMNS} FROM packs WHERE id = $1 AND version = $2"),
+                &[&id, &version],
+            )
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(pack_from)
+            .transpose()
+    }
+
+    async fn pack_bytes(
+        &self,
+        id: &str,
+        version: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        // substring() counts from 1 and takes 32-bit integers (a bytea holds at most
+        // 1 GiB); `bytes` is stored uncompressed (migration 03), so only the chunks
+        // holding the range are read.
+        let int = |value: u64| i32::try_from(value).unwrap_or(i32::MAX);
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT substring(bytes from $3 for $4) FROM packs \
+                 WHERE id = $1 AND version = $2",
+                &[&id, &version, &int(offset.saturating_add(1)), &int(length)],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|row| row.try_get::<_, Vec<u8>>(0).map_err(backend))
             .transpose()
     }
 }

@@ -18,8 +18,9 @@ use studyhall_signing::KeyId;
 
 use super::{
     Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
-    NewSession, ResultRecord, ResultVia, Session, Store, StoreError, StoredResult, TokenHash,
-    existing_result, parse_public_key, parse_roles,
+    NewSession, PackKind, PackRecord, ResultRecord, ResultVia, Session, Store, StoreError,
+    StoredPack, StoredResult, TokenHash, existing_pack, existing_result, parse_public_key,
+    parse_roles,
 };
 
 static MIGRATIONS_DIR: Dir<'static> =
@@ -273,6 +274,70 @@ fn result_by_id(conn: &Connection, result_id: &str) -> Result<Option<ResultRecor
     .map_err(backend)?
     .map(ResultRow::into_record)
     .transpose()
+}
+
+const PACK_COLUMNS: &str = "id, version, kind, title, size, sha256, published_by, published_at";
+
+/// [`PACK_COLUMNS`] as stored, before they are checked.
+struct PackRow {
+    id: String,
+    version: String,
+    kind: String,
+    title: String,
+    size: i64,
+    sha256: String,
+    published_by: String,
+    published_at: i64,
+}
+
+impl PackRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            version: row.get(1)?,
+            kind: row.get(2)?,
+            title: row.get(3)?,
+            size: row.get(4)?,
+            sha256: row.get(5)?,
+            published_by: row.get(6)?,
+            published_at: row.get(7)?,
+        })
+    }
+
+    fn into_record(self) -> Result<PackRecord, StoreError> {
+        Ok(PackRecord {
+            kind: PackKind::parse(&self.kind)?,
+            size: u64::try_from(self.size)
+                .map_err(|_| StoreError::Corrupt(format!("a pack's size {}", self.size)))?,
+            published_by: AccountId(uuid_from(&self.published_by)?),
+            published_at: time_from(self.published_at)?,
+            id: self.id,
+            version: self.version,
+            title: self.title,
+            sha256: self.sha256,
+        })
+    }
+}
+
+fn pack_by_id(
+    conn: &Connection,
+    id: &str,
+    version: &str,
+) -> Result<Option<PackRecord>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {PACK_COLUMNS} FROM packs WHERE id = ?1 AND version = ?2"),
+        [id, version],
+        PackRow::read,
+    )
+    .optional()
+    .map_err(backend)?
+    .map(PackRow::into_record)
+    .transpose()
+}
+
+/// `value` as an SQLite integer; sizes and offsets beyond `i64::MAX` cannot occur.
+fn sql_integer(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
@@ -557,5 +622,86 @@ impl Store for SqliteStore {
         let result_id = result_id.to_owned();
         self.with_connection(move |conn| result_by_id(conn, &result_id))
             .await
+    }
+
+    async fn publish_pack(
+        &self,
+        pack: PackRecord,
+        bytes: Vec<u8>,
+    ) -> Result<StoredPack, StoreError> {
+        self.write(move |tx| {
+            let inserted = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO packs ({PACK_COLUMNS}, bytes) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     ON CONFLICT (id, version) DO NOTHING"
+                ))
+                .map_err(backend)?
+                .execute(params![
+                    pack.id,
+                    pack.version,
+                    pack.kind.as_str(),
+                    pack.title,
+                    sql_integer(pack.size),
+                    pack.sha256,
+                    pack.published_by.0.to_string(),
+                    millis(pack.published_at),
+                    bytes,
+                ])
+                .map_err(backend)?;
+            if inserted == 1 {
+                return Ok(StoredPack::New(pack));
+            }
+            let stored = pack_by_id(tx, &pack.id, &pack.version)?.ok_or_else(|| {
+                StoreError::Backend("a pack vanished while being stored".to_owned())
+            })?;
+            existing_pack(stored, &pack)
+        })
+        .await
+    }
+
+    async fn packs(&self) -> Result<Vec<PackRecord>, StoreError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {PACK_COLUMNS} FROM packs ORDER BY published_at DESC, id, version"
+            ))?;
+            let rows = statement.query_map([], PackRow::read)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?
+        .into_iter()
+        .map(PackRow::into_record)
+        .collect()
+    }
+
+    async fn pack(&self, id: &str, version: &str) -> Result<Option<PackRecord>, StoreError> {
+        let (id, version) = (id.to_owned(), version.to_owned());
+        self.with_connection(move |conn| pack_by_id(conn, &id, &version))
+            .await
+    }
+
+    async fn pack_bytes(
+        &self,
+        id: &str,
+        version: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let (id, version) = (id.to_owned(), version.to_owned());
+        self.read(move |conn| {
+            // substr() counts from 1.
+            conn.query_row(
+                "SELECT substr(bytes, ?3, ?4) FROM packs WHERE id = ?1 AND version = ?2",
+                params![
+                    id,
+                    version,
+                    sql_integer(offset).saturating_add(1),
+                    sql_integer(length)
+                ],
+                |row| row.get::<_, Vec<u8>>(0),
+            )
+            .optional()
+        })
+        .await
     }
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use studyhall_server::api::devices::ENROLLMENT_PROOF_TYP;
 use studyhall_signing::{SigningKey, jws};
 
+use crate::packs::Publisher;
 use crate::results::{enrolled_device, sealed_result, server_keys};
 use crate::server_process::ServerProcess;
 
@@ -27,7 +28,7 @@ const ROLES: [&str; 5] = ["learner", "candidate", "proctor", "author", "admin"];
 
 pub struct Client {
     pub server: ServerProcess,
-    http: reqwest::Client,
+    pub http: reqwest::Client,
 }
 
 impl Client {
@@ -190,11 +191,25 @@ fn endpoints() -> Vec<Endpoint> {
             Roles(&["admin", "proctor"]),
             StatusCode::OK,
         ),
+        endpoint(
+            Method::POST,
+            "/v1/packs",
+            Roles(&["admin", "author"]),
+            StatusCode::CREATED,
+        ),
+        endpoint(Method::GET, "/v1/packs", Roles(&ROLES), StatusCode::OK),
+        endpoint(
+            Method::GET,
+            "/v1/packs/{id}/{version}/file",
+            Roles(&ROLES),
+            StatusCode::OK,
+        ),
     ]
 }
 
 async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
-    let client = Client::start(database_url, &[]);
+    let publisher = Publisher::trusted();
+    let client = Client::start(database_url, &[("PUBLISHER_DIR", &publisher.trusted_dir())]);
     let admin = client.token(ADMIN).await;
     let accounts = client.account_per_role(&admin).await;
     let (_, sealing) = server_keys(&client).await;
@@ -209,6 +224,10 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    let (status, pack) = client
+        .publish(Some(&admin), publisher.course("1.0.0"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pack}");
 
     // The matrix covers every route the OpenAPI document lists, so a new endpoint
     // cannot escape this test.
@@ -269,15 +288,25 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
                 }
                 _ => None,
             };
-            let path = endpoint.path.replace("{result_id}", &stored.result_id);
-            let (status, response) = client
-                .call(
-                    endpoint.method.clone(),
-                    &path,
-                    token.as_deref(),
-                    body.as_ref(),
-                )
-                .await;
+            let path = endpoint
+                .path
+                .replace("{result_id}", &stored.result_id)
+                .replace("{id}", pack["id"].as_str().unwrap())
+                .replace("{version}", pack["version"].as_str().unwrap());
+            let (status, response) = if endpoint.method == Method::POST && path == "/v1/packs" {
+                // A new version each time, so that success is a new pack (201).
+                let pack = publisher.course(&format!("1.1.{counter}"));
+                client.publish(token.as_deref(), pack).await
+            } else {
+                client
+                    .call(
+                        endpoint.method.clone(),
+                        &path,
+                        token.as_deref(),
+                        body.as_ref(),
+                    )
+                    .await
+            };
             let role = caller.map_or("no credentials", |(role, _)| role);
             let expected = match (endpoint.access, caller) {
                 (Access::Public, _) => endpoint.success,

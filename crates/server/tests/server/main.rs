@@ -50,6 +50,7 @@ macro_rules! on_both_backends {
 }
 
 mod endpoints;
+mod packs;
 mod postgres;
 mod results;
 mod server_process;

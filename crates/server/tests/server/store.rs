@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use studyhall_server::store::{
-    self, AccountId, DeviceId, NewAccount, NewDevice, NewEnrollmentToken, NewSession, ResultRecord,
-    ResultVia, Role, Store, StoreError, StoredResult, TokenHash,
+    self, AccountId, DeviceId, NewAccount, NewDevice, NewEnrollmentToken, NewSession, PackKind,
+    PackRecord, ResultRecord, ResultVia, Role, Store, StoreError, StoredPack, StoredResult,
+    TokenHash,
 };
 use studyhall_signing::SigningKey;
 use uuid::Uuid;
@@ -21,6 +22,7 @@ on_both_backends!(
     a_result_is_stored_once_by_its_id,
     results_of_devices_not_enrolled_are_refused,
     concurrent_deliveries_of_one_result_store_it_once,
+    a_pack_is_stored_once_by_id_and_version_and_read_by_ranges,
 );
 
 /// A fixed, millisecond-precise "now" (what both backends store).
@@ -386,4 +388,70 @@ async fn concurrent_deliveries_of_one_result_store_it_once(url: &str) {
     }
     assert_eq!(new, 1);
     assert_eq!(receipts.len(), 1, "every delivery answers with one receipt");
+}
+
+fn pack_record(version: &str, bytes: &[u8], by: AccountId, minutes: i64) -> PackRecord {
+    PackRecord {
+        id: "tiny-course".to_owned(),
+        version: version.to_owned(),
+        kind: PackKind::Course,
+        title: "Tiny course".to_owned(),
+        size: bytes.len() as u64,
+        sha256: studyhall_signing::hash::sha256(bytes).to_hex(),
+        published_by: by,
+        published_at: now() + TimeDelta::minutes(minutes),
+    }
+}
+
+async fn a_pack_is_stored_once_by_id_and_version_and_read_by_ranges(url: &str) {
+    let store = open(url).await;
+    let author = account(&*store, "author", &[Role::Author]).await;
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    let first = pack_record("1.0.0", &bytes, author, 0);
+    let stored = store
+        .publish_pack(first.clone(), bytes.clone())
+        .await
+        .unwrap();
+    assert_eq!(stored, StoredPack::New(first.clone()));
+
+    // Again, later: the first record stands.
+    let again = pack_record("1.0.0", &bytes, author, 5);
+    let stored = store.publish_pack(again, bytes.clone()).await.unwrap();
+    assert_eq!(stored, StoredPack::Duplicate(first.clone()));
+
+    let other = b"other bytes".to_vec();
+    let refused = store
+        .publish_pack(pack_record("1.0.0", &other, author, 6), other.clone())
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::PackConflict { ref version, .. }) if version == "1.0.0"),
+        "{refused:?}"
+    );
+
+    let newer = pack_record("1.1.0", &other, author, 10);
+    store.publish_pack(newer.clone(), other).await.unwrap();
+    assert_eq!(store.packs().await.unwrap(), vec![newer, first.clone()]);
+    assert_eq!(
+        store.pack("tiny-course", "1.0.0").await.unwrap(),
+        Some(first)
+    );
+
+    let range = |offset, length| store.pack_bytes("tiny-course", "1.0.0", offset, length);
+    assert_eq!(range(0, 5000).await.unwrap(), Some(bytes.clone()));
+    assert_eq!(
+        range(1000, 24).await.unwrap().as_deref(),
+        Some(&bytes[1000..1024])
+    );
+    // A range past the end is cut at the end.
+    assert_eq!(
+        range(4990, 100).await.unwrap().as_deref(),
+        Some(&bytes[4990..])
+    );
+    assert_eq!(
+        store
+            .pack_bytes("tiny-course", "9.0.0", 0, 10)
+            .await
+            .unwrap(),
+        None
+    );
 }
