@@ -41,7 +41,11 @@ impl WindowManager {
         panic!(
             "openbox could not manage display {} ({START_ATTEMPTS} attempts):\n{}",
             desktop.display,
-            failures.join("\n")
+            failures
+                .iter()
+                .map(|failure| format!("{failure:#}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 
@@ -50,7 +54,7 @@ impl WindowManager {
         desktop: &Desktop,
         env: &[(&str, &str)],
         log: &Path,
-    ) -> Result<WindowManager, String> {
+    ) -> anyhow::Result<WindowManager> {
         let log_file = std::fs::File::create(log).unwrap();
         let child = Command::new("openbox")
             .arg("--sm-disable")
@@ -75,7 +79,7 @@ impl WindowManager {
         {
             if let Ok(Some(status)) = manager.child.try_wait() {
                 let output = std::fs::read_to_string(log).unwrap_or_default();
-                return Err(format!("openbox exited ({status}): {}", output.trim()));
+                anyhow::bail!("openbox exited ({status}): {}", output.trim());
             }
             assert!(
                 started.elapsed() < READY_TIMEOUT,

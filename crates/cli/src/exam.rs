@@ -11,8 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use studyhall_core::exam::blueprint::{Blueprint, CrashPolicy, Feedback};
 use studyhall_core::exam::pack::{
-    BANK_ENTRY, EXAM_FILE, ExamManifest, MANIFEST_ENTRY, build_exam, build_exam_with_start_code,
-    open_exam,
+    EXAM_FILE, ExamManifest, MANIFEST_ENTRY, build_exam, build_exam_with_start_code, open_exam,
 };
 use studyhall_signing::{SealingPublicKey, SigningKey, StartCode, TrustStore, jws};
 
@@ -26,14 +25,7 @@ pub fn is_exam_source(folder: &Path) -> bool {
     folder.join(EXAM_FILE).is_file()
 }
 
-/// Whether `file` is an exam pack: a zip with an encrypted item bank, the rule
-/// `Studyhall::import_pack` uses. Anything else is left to the course pack checks.
-pub fn is_exam_pack(file: &Path) -> bool {
-    File::open(file)
-        .ok()
-        .and_then(|f| zip::ZipArchive::new(f).ok())
-        .is_some_and(|archive| archive.index_for_name(BANK_ENTRY).is_some())
-}
+pub use studyhall_core::exam::pack::is_exam_pack;
 
 /// Builds the exam in `source`, its key release sealed to `server`, and shows the start code and proctor PIN this once.
 pub fn build(

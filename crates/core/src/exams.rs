@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::exam::blueprint::Feedback;
 use crate::exam::form::FormItem;
 use crate::exam::log::LogKind;
-use crate::exam::pack::{BANK_ENTRY, ExamManifest, ExamPack, open_exam};
+use crate::exam::pack::{ExamManifest, ExamPack, UnlockedExam, open_exam};
 use crate::exam::session::{
     Finish, FinishedResult, NewSession, Reopened, SavedAnswer, SessionState, SessionView, Sessions,
     Timer,
@@ -44,11 +44,11 @@ pub const MIN_FREE_DISK_BYTES: u64 = 64 << 20;
 /// The build that made a result, as the result document names it.
 const APP_BUILD: &str = concat!("studyhall ", env!("CARGO_PKG_VERSION"));
 
-/// In-process exam state: the sessions' clocks and the unlocked banks (memory only).
+/// In-process exam state: the sessions' clocks and the unlocked exams (memory only).
 #[derive(Debug, Default)]
 pub(crate) struct ExamRuntime {
     sessions: Sessions,
-    banks: HashMap<String, Arc<Vec<Question>>>,
+    unlocked: HashMap<String, Arc<UnlockedExam>>,
     wrong_resume_codes: HashMap<String, u32>,
 }
 
@@ -363,15 +363,14 @@ impl Studyhall {
         let code = studyhall_signing::StartCode::parse(start_code)?;
         let key = pack.manifest.start_code.unwrap(&code)?;
         let pin = key.proctor_pin(&pack.manifest.binding());
-        let unlocked = pack.unlock_with_key(&key)?;
-        let manifest = unlocked.manifest;
-        let bank = Arc::new(unlocked.bank);
+        let unlocked = Arc::new(pack.unlock_with_key(&key)?);
+        let (manifest, bank) = (&unlocked.manifest, &unlocked.bank);
         let new = NewSession {
             exam_id,
             exam_version: &summary.version,
             candidate_id: &self.learner_id,
             blueprint: &manifest.blueprint,
-            bank: &bank,
+            bank,
             extra_time_percent,
         };
         let view = self
@@ -384,15 +383,15 @@ impl Studyhall {
         self.storage.transact(Durability::Full, |tx| {
             storage::insert_session_secrets(tx, &session_id, &stored_key, &pin_check)
         })?;
-        self.exams.banks.insert(session_id.clone(), bank);
+        self.exams.unlocked.insert(session_id.clone(), unlocked);
         self.exam_paper(&session_id)
     }
 
     /// The session as the candidate's screen shows it.
     pub fn exam_paper(&mut self, session_id: &str) -> Result<ExamPaper> {
-        let bank = self.bank(session_id)?;
+        let unlocked = self.unlocked(session_id)?;
+        let (manifest, bank) = (&unlocked.manifest, &unlocked.bank);
         let session = self.exams.sessions.view(&self.storage, session_id)?;
-        let manifest = self.manifest_of(&session)?;
         let sections = session
             .form
             .sections
@@ -408,7 +407,7 @@ impl Studyhall {
                     .items
                     .iter()
                     .map(|item| {
-                        let question = find_question(&bank, &item.question_id)?;
+                        let question = find_question(bank, &item.question_id)?;
                         Ok(item_view(question, item))
                     })
                     .collect::<Result<_>>()?;
@@ -426,7 +425,7 @@ impl Studyhall {
             cut_score_percent: manifest.blueprint.cut_score_percent,
             reboot_limit_minutes: manifest.blueprint.reboot_limit_minutes,
             sections,
-            topics: topic_titles(&manifest),
+            topics: topic_titles(manifest),
         })
     }
 
@@ -520,8 +519,8 @@ impl Studyhall {
         question_id: &str,
         response: &Response,
     ) -> Result<ExamAnswerSaved> {
-        let bank = self.bank(session_id)?;
-        let question = find_question(&bank, question_id)?;
+        let unlocked = self.unlocked(session_id)?;
+        let question = find_question(&unlocked.bank, question_id)?;
         // A response of the wrong kind is refused before it is stored.
         let score = question
             .auto_score(response)
@@ -533,13 +532,12 @@ impl Studyhall {
             question_id,
             response,
         )?;
-        let view = self.exams.sessions.view(&self.storage, session_id)?;
-        let manifest = self.manifest_of(&view)?;
-        let feedback = (manifest.blueprint.feedback == Feedback::Immediate).then(|| ItemFeedback {
-            correct: score.is_some_and(|s| s.is_correct()),
-            score,
-            explanation: question.explanation.clone(),
-        });
+        let feedback =
+            (unlocked.manifest.blueprint.feedback == Feedback::Immediate).then(|| ItemFeedback {
+                correct: score.is_some_and(|s| s.is_correct()),
+                score,
+                explanation: question.explanation.clone(),
+            });
         Ok(ExamAnswerSaved { saved, feedback })
     }
 
@@ -640,16 +638,14 @@ impl Studyhall {
         {
             return Ok(result);
         }
-        let bank = self.bank(session_id)?;
-        let view = self.exams.sessions.view(&self.storage, session_id)?;
-        let manifest = self.manifest_of(&view)?;
-        let server = self.server_for(&manifest)?.clone();
+        let unlocked = self.unlocked(session_id)?;
+        let server = self.server_for(&unlocked.manifest)?.clone();
         let finished = self.exams.sessions.finish(
             &mut self.storage,
             self.clock.as_ref(),
             session_id,
             &Finish {
-                bank: &bank,
+                bank: &unlocked.bank,
                 device: &self.device_key,
                 server: &server,
                 app_build: APP_BUILD,
@@ -658,7 +654,7 @@ impl Studyhall {
         self.storage.transact(Durability::Full, |tx| {
             storage::forget_session_key(tx, session_id)
         })?;
-        self.exams.banks.remove(session_id);
+        self.exams.unlocked.remove(session_id);
         Ok(finished)
     }
 
@@ -762,8 +758,7 @@ impl Studyhall {
             )));
         }
         let key = self.session_key(session_id)?;
-        let view = self.exams.sessions.view(&self.storage, session_id)?;
-        let manifest = self.manifest_of(&view)?;
+        let manifest = &self.unlocked(session_id)?.manifest;
         let counter = self.exam_resume_count(session_id)?;
         let secret = key.resume_secret(&manifest.binding());
         if let Err(error) = verify_resume_code(&secret, session_id, counter, code) {
@@ -784,18 +779,20 @@ impl Studyhall {
         self.exam_paper(session_id)
     }
 
-    /// The unlocked bank of a session: from memory, or unlocked again with the key the
-    /// session kept (after a restart).
-    fn bank(&mut self, session_id: &str) -> Result<Arc<Vec<Question>>> {
-        if let Some(bank) = self.exams.banks.get(session_id) {
-            return Ok(bank.clone());
+    /// A session's unlocked exam (manifest and bank): from memory, or unlocked again with
+    /// the key the session kept (after a restart).
+    fn unlocked(&mut self, session_id: &str) -> Result<Arc<UnlockedExam>> {
+        if let Some(unlocked) = self.exams.unlocked.get(session_id) {
+            return Ok(unlocked.clone());
         }
         let key = self.session_key(session_id)?;
         let view = self.exams.sessions.view(&self.storage, session_id)?;
         let pack = self.open_installed(&view.exam_id, &view.exam_version)?;
-        let bank = Arc::new(pack.unlock_with_key(&key)?.bank);
-        self.exams.banks.insert(session_id.to_owned(), bank.clone());
-        Ok(bank)
+        let unlocked = Arc::new(pack.unlock_with_key(&key)?);
+        self.exams
+            .unlocked
+            .insert(session_id.to_owned(), unlocked.clone());
+        Ok(unlocked)
     }
 
     fn session_key(&self, session_id: &str) -> Result<ContentKey> {
@@ -821,14 +818,6 @@ impl Studyhall {
                 }
             })?;
         Ok(open_exam(&self.profile.join(&row.file), &self.trust)?)
-    }
-
-    fn manifest_of(&self, view: &SessionView) -> Result<ExamManifest> {
-        let row = storage::exam_pack(self.storage.reader(), &view.exam_id, &view.exam_version)?
-            .ok_or_else(|| Error::NotFound {
-                what: format!("exam '{}' version {}", view.exam_id, view.exam_version),
-            })?;
-        read_manifest(&row)
     }
 
     fn server_for(&self, manifest: &ExamManifest) -> Result<&SealingPublicKey> {
@@ -860,14 +849,6 @@ pub(crate) fn trusted_servers(profile: &Path) -> Result<HashMap<KeyId, SealingPu
         }
     }
     Ok(keys)
-}
-
-/// Whether `file` is an exam pack (a zip holding `bank.enc`) rather than a course pack.
-pub(crate) fn is_exam_pack(file: &Path) -> bool {
-    File::open(file)
-        .ok()
-        .and_then(|f| zip::ZipArchive::new(f).ok())
-        .is_some_and(|archive| archive.index_for_name(BANK_ENTRY).is_some())
 }
 
 fn topic_titles(manifest: &ExamManifest) -> Vec<TopicTitle> {
@@ -931,19 +912,10 @@ fn apply_order(view: &mut QuestionView, order: &[String]) {
     }
 }
 
-/// Copies `file` into `dir/name` by way of a temporary file that is flushed before it
-/// is renamed: the folder never holds half a pack.
+/// Copies `file` into `dir/name` durably: the folder never holds half a pack.
 fn copy_durably(file: &Path, dir: &Path, name: &str) -> Result<()> {
-    let target = dir.join(name);
-    let mut out =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("write into", dir, e))?;
     let mut input = File::open(file).map_err(|e| Error::io("open", file, e))?;
-    std::io::copy(&mut input, &mut out).map_err(|e| Error::io("copy", file, e))?;
-    out.as_file()
-        .sync_all()
-        .map_err(|e| Error::io("write", &target, e))?;
-    out.persist(&target)
-        .map_err(|e| Error::io("write", &target, e.error))?;
+    crate::durable::write_file(dir, name, |out| std::io::copy(&mut input, out).map(drop))?;
     Ok(())
 }
 

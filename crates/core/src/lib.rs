@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod content;
 pub mod course;
+mod durable;
 pub mod error;
 pub mod exam;
 mod exams;
@@ -135,7 +136,7 @@ impl Studyhall {
         file: &Path,
         progress: &dyn pack::Progress,
     ) -> Result<ImportOutcome> {
-        if exams::is_exam_pack(file) {
+        if exam::pack::is_exam_pack(file) {
             return self.import_exam(file);
         }
         library::import(&mut self.storage, &self.store, &self.trust, file, progress)

@@ -417,9 +417,9 @@ impl Studyhall {
             }
             let at = timestamp(now);
             match deliver(server, &trust, &row) {
-                Ok((token, reply)) => {
+                Ok(reply) => {
                     self.storage.transact(Durability::Full, |tx| {
-                        storage::record_delivery(tx, &row.result_id, &token, &at)
+                        storage::record_delivery(tx, &row.result_id, &reply.receipt, &at)
                     })?;
                     tracing::info!(result = %row.result_id, duplicate = reply.duplicate, "result delivered");
                     report.delivered.push(DeliveredResult {
@@ -429,6 +429,7 @@ impl Studyhall {
                     });
                 }
                 Err(error) => {
+                    let error = error.to_string();
                     let attempts = row.attempts.saturating_add(1);
                     let wait = retry_delay(attempts, rand::random());
                     let next =
@@ -478,15 +479,25 @@ impl Studyhall {
     }
 }
 
-/// Uploads one row and checks the receipt; the error is in words.
+/// Why one result was not delivered; its text is what the outbox records.
+#[derive(Debug, thiserror::Error)]
+enum DeliveryError {
+    #[error("the stored sealed result cannot be read: {0}")]
+    Unreadable(SigningError),
+    #[error(transparent)]
+    Request(#[from] RequestFailure),
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+}
+
+/// Uploads one row and checks the receipt.
 fn deliver(
     server: &dyn ResultTransport,
     trust: &TrustStore,
     row: &PendingResult,
-) -> std::result::Result<(String, UploadReply), String> {
-    let digest = sealed_sha256(&row.sealed)
-        .map_err(|e| format!("the stored sealed result cannot be read: {e}"))?;
-    let reply = server.upload(&row.sealed).map_err(|e| e.to_string())?;
+) -> std::result::Result<UploadReply, DeliveryError> {
+    let digest = sealed_sha256(&row.sealed).map_err(DeliveryError::Unreadable)?;
+    let reply = server.upload(&row.sealed)?;
     verify_receipt(
         &reply.receipt,
         trust,
@@ -495,9 +506,8 @@ fn deliver(
             receipt_code: &row.receipt_code,
             sealed_sha256: &digest,
         },
-    )
-    .map_err(|e| e.to_string())?;
-    Ok((reply.receipt.clone(), reply))
+    )?;
+    Ok(reply)
 }
 
 #[cfg(test)]

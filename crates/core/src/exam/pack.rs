@@ -265,6 +265,16 @@ pub fn build_exam_with_start_code(
     })
 }
 
+/// Whether `file` is an exam pack (a zip holding `bank.enc`) rather than a course pack:
+/// the rule import, the CLI and the server use to tell them apart. Says nothing of
+/// validity; [`open_exam`] checks that.
+pub fn is_exam_pack(file: &Path) -> bool {
+    File::open(file)
+        .ok()
+        .and_then(|f| ZipArchive::new(f).ok())
+        .is_some_and(|archive| archive.index_for_name(BANK_ENTRY).is_some())
+}
+
 /// A verified exam pack, still locked.
 #[derive(Debug)]
 pub struct ExamPack {

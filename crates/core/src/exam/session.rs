@@ -174,20 +174,11 @@ impl FinishedResult {
     /// so the folder never holds a half-written result.
     pub fn export_to(&self, folder: &std::path::Path) -> Result<std::path::PathBuf> {
         use std::io::Write;
-        let target = folder.join(format!("{}.shresult", self.result_id));
-        let mut file = tempfile::NamedTempFile::new_in(folder)
-            .map_err(|e| Error::io("write a result into", folder, e))?;
-        file.write_all(self.sealed.as_bytes())
-            .and_then(|()| file.write_all(b"\n"))
-            .and_then(|()| file.as_file().sync_all())
-            .map_err(|e| Error::io("write a result into", folder, e))?;
-        file.persist(&target)
-            .map_err(|e| Error::io("write", &target, e.error))?;
-        if let Ok(dir) = std::fs::File::open(folder) {
-            // Makes the rename itself durable; not every file system allows it.
-            let _ = dir.sync_all();
-        }
-        Ok(target)
+        let name = format!("{}.shresult", self.result_id);
+        crate::durable::write_file(folder, &name, |file| {
+            file.write_all(self.sealed.as_bytes())?;
+            file.write_all(b"\n")
+        })
     }
 }
 

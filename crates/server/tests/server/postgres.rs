@@ -13,6 +13,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use anyhow::{Context as _, Result, anyhow, bail};
+
 pub struct Cluster {
     /// Holds `data/`, the log, and the socket.
     dir: PathBuf,
@@ -21,11 +23,11 @@ pub struct Cluster {
 
 /// The shared cluster; panics with the reason when PostgreSQL cannot be started.
 pub fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+    static CLUSTER: OnceLock<Result<Cluster>> = OnceLock::new();
     match CLUSTER.get_or_init(start) {
         Ok(cluster) => cluster,
         Err(reason) => panic!(
-            "PostgreSQL could not be started for the server's tests: {reason}\n\
+            "PostgreSQL could not be started for the server's tests: {reason:#}\n\
              Install PostgreSQL (Debian: apt-get install postgresql, or `cargo xtask setup`) \
              or set STUDYHALL_POSTGRES_BIN to the folder holding initdb and pg_ctl."
         ),
@@ -59,12 +61,12 @@ impl Cluster {
     }
 }
 
-fn bin_dir() -> Result<PathBuf, String> {
+fn bin_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("STUDYHALL_POSTGRES_BIN") {
         return Ok(PathBuf::from(dir));
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .map_err(|e| format!("no PostgreSQL under /usr/lib/postgresql ({e})"))?
+        .context("no PostgreSQL under /usr/lib/postgresql")?
         .filter_map(|entry| {
             let entry = entry.ok()?;
             let version = entry.file_name().to_str()?.parse().ok()?;
@@ -76,7 +78,7 @@ fn bin_dir() -> Result<PathBuf, String> {
     versions
         .pop()
         .map(|(_, bin)| bin)
-        .ok_or_else(|| "no initdb under /usr/lib/postgresql/*/bin".to_owned())
+        .ok_or_else(|| anyhow!("no initdb under /usr/lib/postgresql/*/bin"))
 }
 
 /// A command run as the cluster's owner: `postgres` when we are root, else ourselves.
@@ -90,32 +92,34 @@ fn as_owner(program: &Path, as_root: bool) -> Command {
     }
 }
 
-fn run(mut command: Command, what: &str) -> Result<(), String> {
+fn run(mut command: Command, what: &str) -> Result<()> {
     let output = command
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("{what}: could not run {command:?}: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
+        .with_context(|| format!("{what}: could not run {command:?}"))?;
+    if !output.status.success() {
+        bail!(
             "{what} failed ({}):\n{}{}",
             output.status,
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
-        ))
+        );
     }
+    Ok(())
 }
 
-fn start() -> Result<Cluster, String> {
+fn start() -> Result<Cluster> {
     let bin = bin_dir()?;
     let dir = tempfile::Builder::new()
         .prefix("studyhall-pg-")
         .tempdir()
-        .map_err(|e| format!("creating a temporary folder: {e}"))?
+        .context("creating a temporary folder")?
         .keep();
     // A new folder is owned by whoever we run as.
-    let as_root = std::fs::metadata(&dir).map_err(|e| e.to_string())?.uid() == 0;
+    let as_root = std::fs::metadata(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .uid()
+        == 0;
     if as_root {
         run(
             {
@@ -153,9 +157,9 @@ fn start() -> Result<Cluster, String> {
             dir.display()
         ))
         .arg("start");
-    run(pg_ctl, "pg_ctl start").map_err(|e| {
+    run(pg_ctl, "pg_ctl start").with_context(|| {
         let log = std::fs::read_to_string(dir.join("postgres.log")).unwrap_or_default();
-        format!("{e}\nserver log:\n{log}")
+        format!("server log:\n{log}")
     })?;
     Ok(Cluster {
         dir,
@@ -165,7 +169,7 @@ fn start() -> Result<Cluster, String> {
 
 /// Starts a detached watchdog that waits for this process to end, then stops the
 /// cluster and removes its folder: a panicking or killed test run leaves nothing.
-fn watch_and_clean_up(bin: &Path, dir: &Path, as_root: bool) -> Result<(), String> {
+fn watch_and_clean_up(bin: &Path, dir: &Path, as_root: bool) -> Result<()> {
     let stop = format!(
         "{}{} -D '{}/data' -m immediate stop",
         if as_root {
@@ -189,6 +193,6 @@ fn watch_and_clean_up(bin: &Path, dir: &Path, as_root: bool) -> Result<(), Strin
         // Its own process group: a Ctrl-C to the test run does not stop the watchdog.
         .process_group(0)
         .spawn()
-        .map_err(|e| format!("starting the clean-up watchdog: {e}"))?;
+        .context("starting the clean-up watchdog")?;
     Ok(())
 }
