@@ -242,7 +242,7 @@ impl ServerEndpoint {
     }
 
     /// POSTs a JSON `body`; the answer's body when the server says yes.
-    fn post(
+    pub(crate) fn post(
         &self,
         path: &str,
         body: String,
@@ -285,7 +285,14 @@ impl ServerEndpoint {
         }
     }
 
-    fn transport_failure(&self, error: &reqwest::Error) -> RequestFailure {
+    /// The HTTP client, for requests the helpers above do not cover (streamed
+    /// downloads); turn its errors into [`RequestFailure`]s with
+    /// [`ServerEndpoint::transport_failure`].
+    pub(crate) fn http(&self) -> &reqwest::blocking::Client {
+        &self.http
+    }
+
+    pub(crate) fn transport_failure(&self, error: &reqwest::Error) -> RequestFailure {
         // The innermost cause is the one a person understands ("Connection refused").
         let mut cause: &dyn std::error::Error = error;
         while let Some(source) = cause.source() {
