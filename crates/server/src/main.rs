@@ -1,4 +1,5 @@
-//! `studyhall-server`: serve, or set up the first admin.
+//! `studyhall-server`: serve; set up the first admin; print the keys; back up and
+//! restore the SQLite database.
 
 use std::io::BufRead as _;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use chrono::{SubsecRound as _, Utc};
 use clap::{Parser, Subcommand};
 use studyhall_server::api::accounts::new_account_fields;
 use studyhall_server::config::{CONFIG_FILE_ENV, Config};
-use studyhall_server::store::{self, NewAccount, Role};
+use studyhall_server::store::{self, NewAccount, Role, backup};
 use tracing_subscriber::EnvFilter;
 
 /// The variable `admin create` reads the password from (else the first line of stdin).
@@ -38,6 +39,23 @@ enum Command {
     Admin(AdminCommand),
     /// Create the server's keys in the key folder if missing, and print the public ones.
     Keys,
+    /// Copy the SQLite database to FILE while the server runs (consistent, checked).
+    /// For PostgreSQL use pg_dump (see the README).
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup, after checking it. Stop the server
+    /// first; the database replaced is kept beside it as a .before-restore file.
+    Restore {
+        /// The backup file written by `backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +90,18 @@ fn main() -> anyhow::Result<()> {
             Command::Admin(AdminCommand::Create { username, roles }) => {
                 create_account(&config, username, roles).await
             }
+            Command::Backup { to } => {
+                let database = backup::sqlite_file(&config.database_url)?;
+                let summary = backup::backup(&database, &to)?;
+                println!("backed up {} to {}", database.display(), describe(&summary));
+                Ok(())
+            }
+            Command::Restore { from, force } => {
+                let database = backup::sqlite_file(&config.database_url)?;
+                let summary = backup::restore(&from, &database, force)?;
+                println!("restored {} from {}", describe(&summary), from.display());
+                Ok(())
+            }
             Command::Keys => {
                 let keys = studyhall_server::keys::ServerKeys::load_or_create(&config.key_dir)?;
                 println!("{}", serde_json::to_string_pretty(&keys.public())?);
@@ -94,6 +124,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listener.local_addr()?
     );
     server.serve(listener, shutdown).await
+}
+
+/// One line on what a backup holds.
+fn describe(summary: &backup::BackupSummary) -> String {
+    format!(
+        "{} ({} bytes, schema {}: {} accounts, {} devices, {} results, {} packs)",
+        summary.path.display(),
+        summary.bytes,
+        summary.schema_version,
+        summary.accounts,
+        summary.devices,
+        summary.results,
+        summary.packs
+    )
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed before this

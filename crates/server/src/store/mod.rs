@@ -12,6 +12,7 @@
 //!   enrollment tokens as their SHA-256 ([`TokenHash`]).
 //! - Time is passed in by the caller, so expiry is testable.
 
+pub mod backup;
 pub mod postgres;
 pub mod sqlite;
 

@@ -47,6 +47,14 @@ impl Client {
         }
     }
 
+    /// A server on a database that already has its admin (e.g. a restored backup).
+    pub fn start_existing(database_url: &str, settings: &[(&str, &str)]) -> Self {
+        Self {
+            server: ServerProcess::start(database_url, settings),
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub async fn call(
         &self,
         method: Method,

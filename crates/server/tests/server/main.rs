@@ -49,6 +49,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod backup;
 mod endpoints;
 mod packs;
 mod postgres;

@@ -88,6 +88,16 @@ impl ServerProcess {
         command.output().unwrap()
     }
 
+    /// Runs another `studyhall-server` subcommand with the same configuration.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BINARY)
+            .args(args)
+            .envs(self.env.iter().cloned())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
     /// Sends SIGTERM and waits (up to `within`) for the server to exit by itself.
     pub fn stop_gracefully(mut self, within: Duration) -> std::process::ExitStatus {
         let status = Command::new("kill")
