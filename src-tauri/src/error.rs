@@ -24,6 +24,9 @@ pub enum IpcErrorCode {
     InvalidAnswer,
     InvalidInput,
     InvalidKey,
+    ServerUnreachable,
+    ServerRefused,
+    ServerFailed,
     /// A fault in the shell itself, not in the learner's data.
     Internal,
 }
@@ -41,6 +44,9 @@ impl From<ErrorCode> for IpcErrorCode {
             ErrorCode::InvalidAnswer => Self::InvalidAnswer,
             ErrorCode::InvalidInput => Self::InvalidInput,
             ErrorCode::InvalidKey => Self::InvalidKey,
+            ErrorCode::ServerUnreachable => Self::ServerUnreachable,
+            ErrorCode::ServerRefused => Self::ServerRefused,
+            ErrorCode::ServerFailed => Self::ServerFailed,
         }
     }
 }
@@ -95,6 +101,9 @@ mod tests {
             ErrorCode::InvalidAnswer,
             ErrorCode::InvalidInput,
             ErrorCode::InvalidKey,
+            ErrorCode::ServerUnreachable,
+            ErrorCode::ServerRefused,
+            ErrorCode::ServerFailed,
         ];
         for code in core_codes {
             assert_eq!(

@@ -324,7 +324,7 @@ export type IpcError = {
 	message: string,
 };
 
-export type IpcErrorCode = "invalid_pack" | "untrusted_pack" | "older_pack" | "database_too_new" | "database" | "io" | "not_found" | "invalid_answer" | "invalid_input" | "invalid_key" | 
+export type IpcErrorCode = "invalid_pack" | "untrusted_pack" | "older_pack" | "database_too_new" | "database" | "io" | "not_found" | "invalid_answer" | "invalid_input" | "invalid_key" | "server_unreachable" | "server_refused" | "server_failed" | 
 /**  A fault in the shell itself, not in the learner's data. */
 "internal";
 

@@ -16,6 +16,9 @@ const KNOWN_CODES: Record<IpcErrorCode, true> = {
   invalid_answer: true,
   invalid_input: true,
   invalid_key: true,
+  server_unreachable: true,
+  server_refused: true,
+  server_failed: true,
   internal: true,
 };
 

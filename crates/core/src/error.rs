@@ -41,6 +41,10 @@ pub enum Error {
 
     #[error(transparent)]
     Signing(#[from] studyhall_signing::SigningError),
+
+    /// A request to the Studyhall server failed (sign-in, enrollment, sync).
+    #[error(transparent)]
+    Server(#[from] crate::sync::RequestFailure),
 }
 
 /// Stable codes for `Error`, for the UI and other processes.
@@ -57,6 +61,12 @@ pub enum ErrorCode {
     InvalidAnswer,
     InvalidInput,
     InvalidKey,
+    /// The server could not be reached (no network, wrong address, server down).
+    ServerUnreachable,
+    /// The server said no (wrong password, expired sign-in, used enrollment token).
+    ServerRefused,
+    /// The server failed or answered something unreadable.
+    ServerFailed,
 }
 
 impl Error {
@@ -70,6 +80,12 @@ impl Error {
             Error::InvalidAnswer(_) => ErrorCode::InvalidAnswer,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::Signing(_) => ErrorCode::InvalidKey,
+            Error::Server(failure) => match failure {
+                crate::sync::RequestFailure::Unreachable(_) => ErrorCode::ServerUnreachable,
+                crate::sync::RequestFailure::Refused { .. } => ErrorCode::ServerRefused,
+                crate::sync::RequestFailure::ServerError { .. }
+                | crate::sync::RequestFailure::BadReply(_) => ErrorCode::ServerFailed,
+            },
         }
     }
 
