@@ -200,6 +200,12 @@ pub struct ServerEndpoint {
 impl ServerEndpoint {
     /// The server at `base_url` (`http://host:port`, no path).
     pub fn new(base_url: &str) -> Result<Self> {
+        Self::with_timeouts(base_url, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// The server at `base_url`, giving up on connecting after `connect` and on a whole
+    /// request after `request` (tests put a stalling proxy in between).
+    pub fn with_timeouts(base_url: &str, connect: Duration, request: Duration) -> Result<Self> {
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         if !base_url.starts_with("http://") {
             return Err(Error::InvalidInput(format!(
@@ -208,8 +214,8 @@ impl ServerEndpoint {
             )));
         }
         let http = reqwest::blocking::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(connect)
+            .timeout(request)
             .build()
             .map_err(|e| Error::InvalidInput(format!("the HTTP client cannot start: {e}")))?;
         Ok(Self { base_url, http })

@@ -51,6 +51,8 @@ macro_rules! on_both_backends {
 
 mod backup;
 mod endpoints;
+mod fault_proxy;
+mod faults;
 mod packs;
 mod postgres;
 mod results;

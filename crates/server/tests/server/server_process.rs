@@ -70,6 +70,12 @@ impl ServerProcess {
         }
     }
 
+    /// The process id (the benchmark pins the server to two cores).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -117,6 +123,13 @@ impl ServerProcess {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Kills the server with SIGKILL, as a crash would, and returns its log.
+    pub fn kill(mut self) -> String {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.log()
     }
 
     pub fn log(&self) -> String {
