@@ -19,6 +19,11 @@
 //!
 //! The HTTP client is blocking: call it from a worker thread, never from an async task.
 
+pub mod packs;
+mod tls;
+
+pub use tls::SERVER_CA_DIR;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -190,35 +195,28 @@ pub trait ResultTransport {
     fn upload(&self, sealed_json: &str) -> std::result::Result<UploadReply, RequestFailure>;
 }
 
-/// A Studyhall server, over HTTP.
+/// A Studyhall server, over HTTP or HTTPS.
 #[derive(Debug, Clone)]
 pub struct ServerEndpoint {
     base_url: String,
     http: reqwest::blocking::Client,
+    settings: tls::ClientSettings,
 }
 
 impl ServerEndpoint {
-    /// The server at `base_url` (`http://host:port`, no path).
+    /// The server at `base_url` (`https://host[:port]`, or `http://` on a local network;
+    /// no path). HTTPS certificates verify against the platform's roots; see
+    /// [`ServerEndpoint::with_ca_certificate`] and [`Studyhall::server_endpoint`] for a
+    /// private certificate authority.
     pub fn new(base_url: &str) -> Result<Self> {
-        Self::with_timeouts(base_url, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
-    }
-
-    /// The server at `base_url`, giving up on connecting after `connect` and on a whole
-    /// request after `request` (tests put a stalling proxy in between).
-    pub fn with_timeouts(base_url: &str, connect: Duration, request: Duration) -> Result<Self> {
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
-        if !base_url.starts_with("http://") {
-            return Err(Error::InvalidInput(format!(
-                "the server address must start with http:// (this build speaks plain HTTP; \
-                 results are sealed and receipts signed either way): {base_url}"
-            )));
-        }
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(connect)
-            .timeout(request)
-            .build()
-            .map_err(|e| Error::InvalidInput(format!("the HTTP client cannot start: {e}")))?;
-        Ok(Self { base_url, http })
+        let settings = tls::ClientSettings::new(CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+        let http = settings.client(&base_url)?;
+        Ok(Self {
+            base_url,
+            http,
+            settings,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -268,26 +266,32 @@ impl ServerEndpoint {
         if status.is_success() {
             return Ok(body);
         }
+        Err(self.failure(status, &body))
+    }
+
+    /// The failure a non-success answer with `body` (the server's `{error, message}`)
+    /// stands for.
+    pub(crate) fn failure(&self, status: reqwest::StatusCode, body: &str) -> RequestFailure {
         #[derive(Deserialize)]
         struct ErrorBody {
             error: String,
             message: String,
         }
-        let (code, message) = match serde_json::from_str::<ErrorBody>(&body) {
+        let (code, message) = match serde_json::from_str::<ErrorBody>(body) {
             Ok(error) => (error.error, error.message),
             Err(_) => (String::new(), body.chars().take(200).collect()),
         };
         if status.is_server_error() {
-            Err(RequestFailure::ServerError {
+            RequestFailure::ServerError {
                 status: status.as_u16(),
                 message,
-            })
+            }
         } else {
-            Err(RequestFailure::Refused {
+            RequestFailure::Refused {
                 status: status.as_u16(),
                 code,
                 message,
-            })
+            }
         }
     }
 
@@ -306,6 +310,8 @@ impl ServerEndpoint {
         }
         let what = if error.is_timeout() {
             "it did not answer in time".to_owned()
+        } else if let Some(problem) = tls::certificate_problem(error) {
+            problem
         } else {
             cause.to_string()
         };

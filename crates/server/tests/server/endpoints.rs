@@ -31,6 +31,13 @@ pub struct Client {
     pub http: reqwest::Client,
 }
 
+/// The tests' HTTP client. reqwest is built with rustls and no default crypto provider
+/// (studyhall-core configures its own, on ring), so ring's is installed first.
+pub fn http_client() -> reqwest::Client {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 impl Client {
     /// A server on `database_url` with the first admin created by the CLI.
     pub fn start(database_url: &str, settings: &[(&str, &str)]) -> Self {
@@ -43,7 +50,7 @@ impl Client {
         );
         Self {
             server,
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 
@@ -51,7 +58,7 @@ impl Client {
     pub fn start_existing(database_url: &str, settings: &[(&str, &str)]) -> Self {
         Self {
             server: ServerProcess::start(database_url, settings),
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 

@@ -50,6 +50,7 @@ macro_rules! on_both_backends {
 }
 
 mod backup;
+mod downloads;
 mod endpoints;
 mod fault_proxy;
 mod faults;

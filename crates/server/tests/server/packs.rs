@@ -160,7 +160,7 @@ impl Client {
         (status, headers, response.bytes().await.unwrap().to_vec())
     }
 
-    async fn account(&self, admin: &str, username: &str, role: &str) -> String {
+    pub async fn account(&self, admin: &str, username: &str, role: &str) -> String {
         let body =
             json!({ "username": username, "password": "correct horse battery", "roles": [role] });
         let (status, created) = self

@@ -94,7 +94,7 @@ fn cli_binary() -> PathBuf {
 }
 
 /// Runs blocking client code (the core's HTTP client) off the test's async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(work).await.unwrap()
 }
 
