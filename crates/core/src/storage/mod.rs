@@ -4,6 +4,7 @@
 //! error for a database written by a newer Studyhall, and one transaction helper
 //! (`Storage::transact`) that every write goes through.
 
+mod account;
 mod content;
 mod exam;
 mod notes;
@@ -17,6 +18,10 @@ use include_dir::{Dir, include_dir};
 use rusqlite::{Connection, OpenFlags, Transaction};
 use rusqlite_migration::{MigrationDefinitionError, Migrations};
 
+pub(crate) use account::{
+    AccountRow, account, delete_account, enrolled_at, events_waiting, exam_in_progress,
+    record_enrollment, set_account, set_last_sync,
+};
 pub(crate) use content::{
     LessonRow, file_location, installed_pack, installed_packs, lessons_in_order, modules,
     outline_counts, referenced_blobs, replace_pack,

@@ -19,6 +19,7 @@
 //!
 //! The HTTP client is blocking: call it from a worker thread, never from an async task.
 
+pub mod account;
 pub mod packs;
 mod tls;
 
@@ -260,6 +261,28 @@ impl ServerEndpoint {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
+        self.answer(request)
+    }
+
+    /// GETs `path`, with the bearer `token` when given; the answer's body when the
+    /// server says yes.
+    pub(crate) fn get(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> std::result::Result<String, RequestFailure> {
+        let mut request = self.http.get(format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.answer(request)
+    }
+
+    /// Sends `request`: the body of a success, or the failure in words.
+    fn answer(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> std::result::Result<String, RequestFailure> {
         let response = request.send().map_err(|e| self.transport_failure(&e))?;
         let status = response.status();
         let body = response.text().map_err(|e| self.transport_failure(&e))?;
