@@ -52,6 +52,14 @@ pub(crate) struct ExamRuntime {
     wrong_resume_codes: HashMap<String, u32>,
 }
 
+/// An attempt that passed [`Studyhall::prepare_attempt`]'s checks, waiting for its key.
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    pub(crate) version: String,
+    pub(crate) pack: ExamPack,
+    pub(crate) extra_time_percent: u32,
+}
+
 /// An installed exam, for the exams screen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -335,6 +343,20 @@ impl Studyhall {
         start_code: &str,
         extra_time_percent: u32,
     ) -> Result<ExamPaper> {
+        let attempt = self.prepare_attempt(exam_id, extra_time_percent)?;
+        let code = studyhall_signing::StartCode::parse(start_code)?;
+        let key = attempt.pack.manifest.start_code.unwrap(&code)?;
+        self.begin_with_key(attempt, &key, None)
+    }
+
+    /// The checks before an attempt begins, however it is unlocked: the accommodation is
+    /// possible, `exam_id` is installed, no attempt is under way, attempts are left, and
+    /// the server its result is sealed to is trusted. The newest version's pack, opened.
+    pub(crate) fn prepare_attempt(
+        &self,
+        exam_id: &str,
+        extra_time_percent: u32,
+    ) -> Result<Attempt> {
         if extra_time_percent > 300 {
             return Err(Error::InvalidInput(
                 "extra time is at most 300 percent of the time limit".into(),
@@ -360,14 +382,33 @@ impl Studyhall {
         }
         let pack = self.open_installed(exam_id, &summary.version)?;
         self.server_for(&pack.manifest)?;
-        let code = studyhall_signing::StartCode::parse(start_code)?;
-        let key = pack.manifest.start_code.unwrap(&code)?;
+        Ok(Attempt {
+            version: summary.version,
+            pack,
+            extra_time_percent,
+        })
+    }
+
+    /// Unlocks `attempt`'s pack with its content `key` (from a start code or released by
+    /// the server) and creates a session in the lobby, with its form drawn. `release`
+    /// (who asked the server, which server, when) goes into the proctor log.
+    pub(crate) fn begin_with_key(
+        &mut self,
+        attempt: Attempt,
+        key: &ContentKey,
+        release: Option<serde_json::Value>,
+    ) -> Result<ExamPaper> {
+        let Attempt {
+            version,
+            pack,
+            extra_time_percent,
+        } = attempt;
         let pin = key.proctor_pin(&pack.manifest.binding());
-        let unlocked = Arc::new(pack.unlock_with_key(&key)?);
+        let unlocked = Arc::new(pack.unlock_with_key(key)?);
         let (manifest, bank) = (&unlocked.manifest, &unlocked.bank);
         let new = NewSession {
-            exam_id,
-            exam_version: &summary.version,
+            exam_id: &manifest.id,
+            exam_version: &version,
             candidate_id: &self.learner_id,
             blueprint: &manifest.blueprint,
             bank,
@@ -383,6 +424,14 @@ impl Studyhall {
         self.storage.transact(Durability::Full, |tx| {
             storage::insert_session_secrets(tx, &session_id, &stored_key, &pin_check)
         })?;
+        if let Some(detail) = release {
+            self.exams.sessions.record_key_release(
+                &mut self.storage,
+                self.clock.as_ref(),
+                &session_id,
+                detail,
+            )?;
+        }
         self.exams.unlocked.insert(session_id.clone(), unlocked);
         self.exam_paper(&session_id)
     }

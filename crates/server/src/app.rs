@@ -36,6 +36,9 @@ pub struct AppState {
     /// Largest pack `POST /v1/packs` accepts, in bytes.
     pub max_pack_bytes: usize,
     pub clock: Clock,
+    /// Exams of the catalogue unlocked with the server's key (for key releases and
+    /// the form check of results), kept per process.
+    pub exams: Arc<crate::api::exams::UnlockedExams>,
 }
 
 impl fmt::Debug for AppState {
@@ -134,6 +137,7 @@ impl Server {
             publisher_dir,
             max_pack_bytes: config.max_pack_bytes,
             clock: Arc::new(Utc::now),
+            exams: Arc::default(),
         };
         Ok(Self { state, config })
     }

@@ -70,6 +70,14 @@ pub enum ApiError {
         "the requested range is outside the file ({size} bytes); ask for a range that starts before its end"
     )]
     RangeNotSatisfiable { size: u64 },
+    #[error(
+        "this device (key {0}) is not enrolled on this server; enroll it with a token from an admin or proctor, then ask for the exam again"
+    )]
+    ReleaseDeviceNotEnrolled(String),
+    #[error("{0}")]
+    NotRegistered(String),
+    #[error("{0}")]
+    SittingNotOpen(String),
     #[error("the database is not answering; try again shortly")]
     Unavailable,
     #[error("something went wrong on the server; it has been logged")]
@@ -99,6 +107,9 @@ impl ApiError {
             ApiError::RangeNotSatisfiable { .. } => {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
             }
+            ApiError::ReleaseDeviceNotEnrolled(_) => (StatusCode::FORBIDDEN, "device_not_enrolled"),
+            ApiError::NotRegistered(_) => (StatusCode::FORBIDDEN, "not_registered"),
+            ApiError::SittingNotOpen(_) => (StatusCode::FORBIDDEN, "sitting_not_open"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

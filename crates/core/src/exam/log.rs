@@ -54,6 +54,8 @@ pub enum LogKind {
     ClockJumped,
     ProctorExit,
     Submitted,
+    /// The server released the exam's key to this device for this session.
+    KeyReleased,
 }
 
 impl LogKind {
@@ -78,6 +80,7 @@ impl LogKind {
             LogKind::ClockJumped => "clock_jumped",
             LogKind::ProctorExit => "proctor_exit",
             LogKind::Submitted => "submitted",
+            LogKind::KeyReleased => "key_released",
         }
     }
 }

@@ -293,54 +293,135 @@ pub fn verify_signed(
     )
     .map_err(ResultError::ProctorLog)?;
     if let Some(exam) = exam {
-        if (exam.exam_id, exam.exam_version)
-            != (document.exam_id.as_str(), document.exam_version.as_str())
-        {
-            return Err(ResultError::Form(format!(
-                "the result is for {} {}, not {} {}",
-                document.exam_id, document.exam_version, exam.exam_id, exam.exam_version
-            )));
-        }
-        let rebuilt = assemble(exam.blueprint, exam.bank, &document.form.seed)
-            .map_err(|e| ResultError::Form(e.to_string()))?;
-        if rebuilt != document.form {
-            return Err(ResultError::Form(
-                "the items or their order differ from the seed's".into(),
-            ));
-        }
-        let answers: Vec<SavedAnswer> = document
-            .grading
-            .items
-            .iter()
-            .filter_map(|item| {
-                Some(SavedAnswer {
-                    question_id: item.question_id.clone(),
-                    response: item.response.clone()?,
-                    saved_at: item.saved_at.clone().unwrap_or_default(),
-                    seq: 0,
-                })
-            })
-            .collect();
-        let regraded = grade(
-            &document.form,
-            &answers,
-            exam.bank,
-            exam.blueprint.cut_score_percent,
-        )
-        .map_err(|e| ResultError::Grading(e.to_string()))?;
-        if regraded != document.grading {
-            return Err(ResultError::Grading(format!(
-                "{} of {} points and {:?} here, {} of {} and {:?} in the result",
-                regraded.points,
-                regraded.max,
-                regraded.outcome,
-                document.grading.points,
-                document.grading.max,
-                document.grading.outcome
-            )));
-        }
+        check_against_exam(&document, exam)?;
     }
     Ok(document)
+}
+
+/// Checks a result document (its signature already verified) against its exam: the
+/// form is the one its seed draws, the graded items are the form's items, and
+/// regrading its answers gives the same scores. The error names what differs.
+pub fn check_against_exam(
+    document: &ResultDocument,
+    exam: ExamContent<'_>,
+) -> Result<(), ResultError> {
+    if (exam.exam_id, exam.exam_version)
+        != (document.exam_id.as_str(), document.exam_version.as_str())
+    {
+        return Err(ResultError::Form(format!(
+            "the result is for {} {}, not {} {}",
+            document.exam_id, document.exam_version, exam.exam_id, exam.exam_version
+        )));
+    }
+    let rebuilt = assemble(exam.blueprint, exam.bank, &document.form.seed)
+        .map_err(|e| ResultError::Form(e.to_string()))?;
+    if rebuilt != document.form {
+        return Err(ResultError::Form(form_difference(&rebuilt, &document.form)));
+    }
+    let form_items: Vec<&str> = rebuilt
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .map(|i| i.question_id.as_str())
+        .collect();
+    let graded_items: Vec<&str> = document
+        .grading
+        .items
+        .iter()
+        .map(|i| i.question_id.as_str())
+        .collect();
+    if form_items != graded_items {
+        return Err(ResultError::Form(format!(
+            "its graded items ({}) are not the form's items ({})",
+            graded_items.join(", "),
+            form_items.join(", ")
+        )));
+    }
+    let answers: Vec<SavedAnswer> = document
+        .grading
+        .items
+        .iter()
+        .filter_map(|item| {
+            Some(SavedAnswer {
+                question_id: item.question_id.clone(),
+                response: item.response.clone()?,
+                saved_at: item.saved_at.clone().unwrap_or_default(),
+                seq: 0,
+            })
+        })
+        .collect();
+    let regraded = grade(
+        &document.form,
+        &answers,
+        exam.bank,
+        exam.blueprint.cut_score_percent,
+    )
+    .map_err(|e| ResultError::Grading(e.to_string()))?;
+    if regraded != document.grading {
+        return Err(ResultError::Grading(format!(
+            "{} of {} points and {:?} here, {} of {} and {:?} in the result",
+            regraded.points,
+            regraded.max,
+            regraded.outcome,
+            document.grading.points,
+            document.grading.max,
+            document.grading.outcome
+        )));
+    }
+    Ok(())
+}
+
+/// The first place where `claimed` differs from the form its seed draws, in words.
+fn form_difference(rebuilt: &Form, claimed: &Form) -> String {
+    let sections = |form: &Form| {
+        form.sections
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if rebuilt.sections.len() != claimed.sections.len() {
+        return format!(
+            "its sections are ({}), and the seed draws ({})",
+            sections(claimed),
+            sections(rebuilt)
+        );
+    }
+    for (drawn, sat) in rebuilt.sections.iter().zip(&claimed.sections) {
+        if drawn.id != sat.id {
+            return format!(
+                "its sections are ({}), and the seed draws ({})",
+                sections(claimed),
+                sections(rebuilt)
+            );
+        }
+        for (position, (drawn_item, sat_item)) in drawn.items.iter().zip(&sat.items).enumerate() {
+            if drawn_item.question_id != sat_item.question_id {
+                return format!(
+                    "item {} of section '{}' is '{}', and the seed draws '{}' there",
+                    position + 1,
+                    sat.id,
+                    sat_item.question_id,
+                    drawn_item.question_id
+                );
+            }
+            if drawn_item.option_order != sat_item.option_order {
+                return format!(
+                    "the options of item '{}' are in another order than the seed's",
+                    sat_item.question_id
+                );
+            }
+        }
+        if drawn.items.len() != sat.items.len() {
+            return format!(
+                "section '{}' has {} items, and the seed draws {}",
+                sat.id,
+                sat.items.len(),
+                drawn.items.len()
+            );
+        }
+    }
+    "the items or their order differ from the seed's".into()
 }
 
 #[cfg(test)]

@@ -829,6 +829,26 @@ impl Sessions {
 
     /// Records a security event the shell observed (focus lost, a display added, a
     /// blocked shortcut). Only such events: state changes have their own calls.
+    /// Records that the server released the exam's key for this session (`detail`: who
+    /// asked, which server, when).
+    pub(crate) fn record_key_release(
+        &mut self,
+        storage: &mut Storage,
+        clock: &dyn Clock,
+        session_id: &str,
+        detail: serde_json::Value,
+    ) -> Result<LogEntry> {
+        storage.transact(Durability::Full, |tx| {
+            append_log(
+                tx,
+                session_id,
+                clock.now().to_utc(),
+                LogKind::KeyReleased,
+                detail,
+            )
+        })
+    }
+
     pub fn log_event(
         &mut self,
         storage: &mut Storage,

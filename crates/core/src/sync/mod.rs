@@ -21,6 +21,7 @@
 
 pub mod account;
 pub mod packs;
+pub mod release;
 mod tls;
 
 pub use tls::SERVER_CA_DIR;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod devices;
+pub mod exams;
 pub mod packs;
 pub mod results;
 pub mod system;
@@ -83,6 +84,8 @@ pub fn router(state: AppState, max_request_bytes: usize) -> axum::Router {
         .routes(routes!(packs::download_pack))
         .split_for_parts();
     let openapi_json = openapi
+        .routes(routes!(exams::create_schedule, exams::list_schedules))
+        .routes(routes!(exams::release_key))
         .to_json()
         .unwrap_or_else(|e| format!("{{\"error\":\"openapi\",\"message\":\"{e}\"}}"));
     router

@@ -10,9 +10,13 @@
 //!
 //! Promises:
 //! - A result is stored only after it is unsealed with the server's sealing key, its
-//!   device signature verifies, and its proctor log's chain matches the signed head. The
-//!   form and scores are checked against the exam only when the server holds the exam
-//!   pack, which it does not yet: every result is stored with `form_checked: false`.
+//!   device signature verifies, and its proctor log's chain matches the signed head.
+//! - When the catalogue holds the result's exam pack (and this server's key opens it),
+//!   the form is drawn again from the result's seed, its items must be the form's items
+//!   and regrading its answers must give its scores: a mismatch is a 422 naming what
+//!   differs, and nothing is stored; a match is stored with `form_checked: true`. The
+//!   unlocked exams are kept in memory ([`exams::UnlockedExams`]), so a pack is opened
+//!   once per process, not per upload. Without the pack, `form_checked` is `false`.
 //! - Idempotent by result id: the same sealed result again (by upload or hand-in, on any
 //!   replica) stores nothing and answers with the receipt given the first time; the same
 //!   id with other content is refused with 409.
@@ -26,7 +30,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use studyhall_core::exam::result::{
-    ResultDocument, ResultError, SEALED_RESULT_AAD, SEALED_RESULT_TYP, verify_signed,
+    ExamContent, ResultDocument, ResultError, SEALED_RESULT_AAD, SEALED_RESULT_TYP,
+    check_against_exam, verify_signed,
 };
 use studyhall_core::sync::{RECEIPT_VERSION, Receipt, receipt_code, sealed_sha256};
 use studyhall_signing::{KeyId, Sealed, jws};
@@ -34,6 +39,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Json;
+use super::exams::{self, ExamLookup, Freshness};
 use crate::app::AppState;
 use crate::auth::{AdminOrProctor, Authorized};
 use crate::error::{ApiError, ErrorBody};
@@ -177,6 +183,40 @@ fn open_result(keys: &ServerKeys, sealed_json: &str) -> Result<Opened, ApiError>
     })
 }
 
+/// Checks `document` against its exam when the server holds the exam: whether it was
+/// checked, or a 422 naming what differs.
+async fn check_form(
+    state: &AppState,
+    document: ResultDocument,
+) -> Result<(ResultDocument, bool), ApiError> {
+    let lookup = exams::unlocked_exam(
+        state,
+        &document.exam_id,
+        &document.exam_version,
+        Freshness::Remembered,
+    )
+    .await?;
+    let ExamLookup::Unlocked(exam) = lookup else {
+        return Ok((document, false));
+    };
+    tokio::task::spawn_blocking(move || {
+        let content = ExamContent {
+            exam_id: &exam.manifest.id,
+            exam_version: &document.exam_version,
+            blueprint: &exam.manifest.blueprint,
+            bank: &exam.bank,
+        };
+        check_against_exam(&document, content)
+            .map_err(|error| ApiError::InvalidResult(error.to_string()))?;
+        Ok((document, true))
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "checking a result's form failed");
+        ApiError::Internal
+    })?
+}
+
 async fn receive(
     state: &AppState,
     envelope: &serde_json::Value,
@@ -196,6 +236,7 @@ async fn receive(
         signed,
         sealed_sha256,
     } = opened;
+    let (document, form_checked) = check_form(state, document).await?;
     let device_key_id = KeyId::new(document.device_kid.clone());
     if state.store.device_by_key(&device_key_id).await?.is_none() {
         return Err(ApiError::DeviceNotEnrolled(document.device_kid));
@@ -223,7 +264,7 @@ async fn receive(
         received_at,
         via,
         handed_in_by,
-        form_checked: false,
+        form_checked,
     };
     let (status, stored, duplicate) = match state.store.store_result(record).await? {
         StoredResult::New(stored) => (StatusCode::CREATED, stored, false),

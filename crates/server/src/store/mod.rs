@@ -266,7 +266,7 @@ pub struct ResultRecord {
     /// The proctor or admin who handed the result in.
     pub handed_in_by: Option<AccountId>,
     /// Whether the form and scores were checked against the exam (only when the
-    /// server holds the exam pack; it does not yet).
+    /// server's catalogue holds the exam pack and its key opens it).
     pub form_checked: bool,
 }
 
@@ -335,6 +335,56 @@ pub enum StoredPack {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the username \"{0}\" is taken")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct ScheduleId(pub Uuid);
+
+/// A scheduled sitting of an exam: which candidates may have its content key released
+/// to their enrolled devices, and from when until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Schedule {
+    pub id: ScheduleId,
+    pub exam_id: String,
+    pub exam_version: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// The registered candidates' usernames, sorted.
+    pub candidates: Vec<String>,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Schedule {
+    /// Whether the sitting is open at `at` (from `opens_at`, until before `closes_at`).
+    pub fn is_open_at(&self, at: DateTime<Utc>) -> bool {
+        self.opens_at <= at && at < self.closes_at
+    }
+}
+
+/// A sitting to schedule; the exam pack must be published and the candidates exist.
+#[derive(Debug, Clone)]
+pub struct NewSchedule {
+    pub id: ScheduleId,
+    pub exam_id: String,
+    pub exam_version: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub candidates: Vec<Account>,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One release of an exam's content key to a candidate's enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KeyRelease {
+    pub id: Uuid,
+    pub schedule_id: ScheduleId,
+    pub account_id: AccountId,
+    #[schema(value_type = String)]
+    pub device_key_id: KeyId,
+    pub released_at: DateTime<Utc>,
+}
+
     UsernameTaken(String),
     #[error("no such enrollment token")]
     EnrollmentTokenUnknown,
@@ -457,6 +507,19 @@ fn existing_result(
     } else {
         Err(StoreError::ResultConflict(stored.result_id))
     }
+
+    /// Stores a scheduled sitting with its candidates, atomically.
+    async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError>;
+
+    /// Every scheduled sitting, or (given an account) those the account is registered
+    /// for; by opening time.
+    async fn schedules(&self, candidate: Option<AccountId>) -> Result<Vec<Schedule>, StoreError>;
+
+    /// Appends a key release to the log.
+    async fn record_release(&self, release: KeyRelease) -> Result<(), StoreError>;
+
+    /// The key releases of a sitting, oldest first.
+    async fn releases(&self, schedule_id: ScheduleId) -> Result<Vec<KeyRelease>, StoreError>;
 }
 
 /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`) and brings its
@@ -493,4 +556,33 @@ fn parse_roles(list: Option<&str>) -> Result<Vec<Role>, StoreError> {
 fn parse_public_key(jwk: &str) -> Result<PublicKey, StoreError> {
     PublicKey::from_jwk_json(jwk)
         .map_err(|e| StoreError::Corrupt(format!("a device's public key: {e}")))
+}
+
+/// Reads the comma-separated usernames the backends aggregate for a schedule's
+/// candidates (usernames hold no commas), sorted.
+fn parse_usernames(list: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .unwrap_or_default()
+        .split(',')
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
+}
+
+/// The schedule `new` describes, as stored.
+fn stored_schedule(new: NewSchedule) -> Schedule {
+    let mut candidates: Vec<String> = new.candidates.into_iter().map(|a| a.username).collect();
+    candidates.sort();
+    Schedule {
+        id: new.id,
+        exam_id: new.exam_id,
+        exam_version: new.exam_version,
+        opens_at: new.opens_at,
+        closes_at: new.closes_at,
+        candidates,
+        created_by: new.created_by,
+        created_at: new.created_at,
+    }
 }

@@ -15,10 +15,11 @@ use uuid::Uuid;
 use studyhall_signing::KeyId;
 
 use super::{
-    Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
-    NewSession, PackKind, PackRecord, ResultRecord, ResultVia, Session, Store, StoreError,
-    StoredPack, StoredResult, TokenHash, existing_pack, existing_result, parse_public_key,
-    parse_roles,
+    Account, AccountId, Credentials, Device, DeviceId, KeyRelease, NewAccount, NewDevice,
+    NewEnrollmentToken, NewSchedule, NewSession, PackKind, PackRecord, ResultRecord, ResultVia,
+    Schedule, ScheduleId, Session, Store, StoreError, StoredPack, StoredResult, TokenHash,
+    existing_pack, existing_result, parse_public_key, parse_roles, parse_usernames,
+    stored_schedule,
 };
 
 static MIGRATIONS_DIR: Dir<'static> =
@@ -221,6 +222,25 @@ fn pack_from(row: &Row) -> Result<PackRecord, StoreError> {
 
 /// `value` as a PostgreSQL integer; sizes and offsets beyond `i64::MAX` cannot occur.
 fn sql_integer(value: u64) -> i64 {
+const SCHEDULE_COLUMNS: &str = "s.id, s.exam_id, s.exam_version, s.opens_at, s.closes_at, \
+     s.created_by, s.created_at, \
+     (SELECT string_agg(a.username, ',') FROM exam_schedule_candidates c \
+      JOIN accounts a ON a.id = c.account_id WHERE c.schedule_id = s.id)";
+
+fn schedule_from(row: &Row) -> Result<Schedule, StoreError> {
+    let candidates: Option<String> = row.try_get(7).map_err(backend)?;
+    Ok(Schedule {
+        id: ScheduleId(row.try_get(0).map_err(backend)?),
+        exam_id: row.try_get(1).map_err(backend)?,
+        exam_version: row.try_get(2).map_err(backend)?,
+        opens_at: row.try_get(3).map_err(backend)?,
+        closes_at: row.try_get(4).map_err(backend)?,
+        candidates: parse_usernames(candidates.as_deref()),
+        created_by: AccountId(row.try_get(5).map_err(backend)?),
+        created_at: row.try_get(6).map_err(backend)?,
+    })
+}
+
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
@@ -607,3 +627,95 @@ impl Store for PostgresStore {
             .transpose()
     }
 }
+    async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute(
+            "INSERT INTO exam_schedules \
+             (id, exam_id, exam_version, opens_at, closes_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &schedule.id.0,
+                &schedule.exam_id,
+                &schedule.exam_version,
+                &schedule.opens_at,
+                &schedule.closes_at,
+                &schedule.created_by.0,
+                &schedule.created_at,
+            ],
+        )
+        .await
+        .map_err(backend)?;
+        let candidates: Vec<Uuid> = schedule.candidates.iter().map(|a| a.id.0).collect();
+        tx.execute(
+            "INSERT INTO exam_schedule_candidates (schedule_id, account_id) \
+             SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+            &[&schedule.id.0, &candidates],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(stored_schedule(schedule))
+    }
+
+    async fn schedules(&self, candidate: Option<AccountId>) -> Result<Vec<Schedule>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT {SCHEDULE_COLUMNS} FROM exam_schedules s \
+                     WHERE $1::uuid IS NULL OR EXISTS (SELECT 1 FROM exam_schedule_candidates c \
+                         WHERE c.schedule_id = s.id AND c.account_id = $1) \
+                     ORDER BY s.opens_at, s.id"
+                ),
+                &[&candidate.map(|id| id.0)],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(schedule_from)
+            .collect()
+    }
+
+    async fn record_release(&self, release: KeyRelease) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO key_releases \
+                 (id, schedule_id, account_id, device_key_id, released_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &release.id,
+                    &release.schedule_id.0,
+                    &release.account_id.0,
+                    &release.device_key_id.as_str(),
+                    &release.released_at,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn releases(&self, schedule_id: ScheduleId) -> Result<Vec<KeyRelease>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                "SELECT id, account_id, device_key_id, released_at FROM key_releases \
+                 WHERE schedule_id = $1 ORDER BY released_at, id",
+                &[&schedule_id.0],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|row| {
+                Ok(KeyRelease {
+                    id: row.try_get(0).map_err(backend)?,
+                    schedule_id,
+                    account_id: AccountId(row.try_get(1).map_err(backend)?),
+                    device_key_id: KeyId::new(row.try_get::<_, String>(2).map_err(backend)?),
+                    released_at: row.try_get(3).map_err(backend)?,
+                })
+            })
+            .collect()
+    }

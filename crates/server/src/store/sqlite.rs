@@ -17,10 +17,11 @@ use uuid::Uuid;
 use studyhall_signing::KeyId;
 
 use super::{
-    Account, AccountId, Credentials, Device, DeviceId, NewAccount, NewDevice, NewEnrollmentToken,
-    NewSession, PackKind, PackRecord, ResultRecord, ResultVia, Session, Store, StoreError,
-    StoredPack, StoredResult, TokenHash, existing_pack, existing_result, parse_public_key,
-    parse_roles,
+    Account, AccountId, Credentials, Device, DeviceId, KeyRelease, NewAccount, NewDevice,
+    NewEnrollmentToken, NewSchedule, NewSession, PackKind, PackRecord, ResultRecord, ResultVia,
+    Schedule, ScheduleId, Session, Store, StoreError, StoredPack, StoredResult, TokenHash,
+    existing_pack, existing_result, parse_public_key, parse_roles, parse_usernames,
+    stored_schedule,
 };
 
 static MIGRATIONS_DIR: Dir<'static> =
@@ -478,6 +479,51 @@ impl Store for SqliteStore {
         &self,
         token_hash: &TokenHash,
         device: NewDevice,
+const SCHEDULE_COLUMNS: &str = "s.id, s.exam_id, s.exam_version, s.opens_at, s.closes_at, \
+     s.created_by, s.created_at, \
+     (SELECT group_concat(a.username) FROM exam_schedule_candidates c \
+      JOIN accounts a ON a.id = c.account_id WHERE c.schedule_id = s.id)";
+
+/// [`SCHEDULE_COLUMNS`] as stored, before they are checked.
+struct ScheduleRow {
+    id: String,
+    exam_id: String,
+    exam_version: String,
+    opens_at: i64,
+    closes_at: i64,
+    created_by: String,
+    created_at: i64,
+    candidates: Option<String>,
+}
+
+impl ScheduleRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            exam_id: row.get(1)?,
+            exam_version: row.get(2)?,
+            opens_at: row.get(3)?,
+            closes_at: row.get(4)?,
+            created_by: row.get(5)?,
+            created_at: row.get(6)?,
+            candidates: row.get(7)?,
+        })
+    }
+
+    fn into_schedule(self) -> Result<Schedule, StoreError> {
+        Ok(Schedule {
+            id: ScheduleId(uuid_from(&self.id)?),
+            exam_id: self.exam_id,
+            exam_version: self.exam_version,
+            opens_at: time_from(self.opens_at)?,
+            closes_at: time_from(self.closes_at)?,
+            candidates: parse_usernames(self.candidates.as_deref()),
+            created_by: AccountId(uuid_from(&self.created_by)?),
+            created_at: time_from(self.created_at)?,
+        })
+    }
+}
+
     ) -> Result<Device, StoreError> {
         let token_hash = token_hash.clone();
         self.write(move |tx| {
@@ -705,3 +751,104 @@ impl Store for SqliteStore {
         .await
     }
 }
+    async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError> {
+        self.write(move |tx| {
+            let id = schedule.id.0.to_string();
+            tx.execute(
+                "INSERT INTO exam_schedules \
+                 (id, exam_id, exam_version, opens_at, closes_at, created_by, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    schedule.exam_id,
+                    schedule.exam_version,
+                    millis(schedule.opens_at),
+                    millis(schedule.closes_at),
+                    schedule.created_by.0.to_string(),
+                    millis(schedule.created_at)
+                ],
+            )
+            .map_err(backend)?;
+            let mut insert_candidate = tx
+                .prepare_cached(
+                    "INSERT INTO exam_schedule_candidates (schedule_id, account_id) \
+                     VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                )
+                .map_err(backend)?;
+            for candidate in &schedule.candidates {
+                insert_candidate
+                    .execute(params![id, candidate.id.0.to_string()])
+                    .map_err(backend)?;
+            }
+            Ok(stored_schedule(schedule))
+        })
+        .await
+    }
+
+    async fn schedules(&self, candidate: Option<AccountId>) -> Result<Vec<Schedule>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {SCHEDULE_COLUMNS} FROM exam_schedules s \
+                 WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM exam_schedule_candidates c \
+                     WHERE c.schedule_id = s.id AND c.account_id = ?1) \
+                 ORDER BY s.opens_at, s.id"
+            ))?;
+            let rows =
+                statement.query_map([candidate.map(|id| id.0.to_string())], ScheduleRow::read)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?
+        .into_iter()
+        .map(ScheduleRow::into_schedule)
+        .collect()
+    }
+
+    async fn record_release(&self, release: KeyRelease) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO key_releases \
+                 (id, schedule_id, account_id, device_key_id, released_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    release.id.to_string(),
+                    release.schedule_id.0.to_string(),
+                    release.account_id.0.to_string(),
+                    release.device_key_id.as_str(),
+                    millis(release.released_at)
+                ],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn releases(&self, schedule_id: ScheduleId) -> Result<Vec<KeyRelease>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT id, account_id, device_key_id, released_at FROM key_releases \
+                 WHERE schedule_id = ?1 ORDER BY released_at, id",
+            )?;
+            let rows = statement.query_map([schedule_id.0.to_string()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?
+        .into_iter()
+        .map(|(id, account_id, device_key_id, released_at)| {
+            Ok(KeyRelease {
+                id: uuid_from(&id)?,
+                schedule_id,
+                account_id: AccountId(uuid_from(&account_id)?),
+                device_key_id: KeyId::new(device_key_id),
+                released_at: time_from(released_at)?,
+            })
+        })
+        .collect()
+    }

@@ -10,6 +10,7 @@ use studyhall_server::api::devices::ENROLLMENT_PROOF_TYP;
 use studyhall_signing::{SigningKey, jws};
 
 use crate::packs::Publisher;
+use crate::release::{schedule_body, signed_request};
 use crate::results::{enrolled_device, sealed_result, server_keys};
 use crate::server_process::ServerProcess;
 
@@ -208,6 +209,26 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(
             Method::POST,
+            "/v1/exams/schedules",
+            Roles(&["admin", "proctor"]),
+            StatusCode::CREATED,
+        ),
+        endpoint(
+            Method::GET,
+            "/v1/exams/schedules",
+            Roles(&["admin", "proctor", "candidate"]),
+            StatusCode::OK,
+        ),
+        // Also signed by the enrolled device, for the candidate registered for a
+        // sitting open now.
+        endpoint(
+            Method::POST,
+            "/v1/exams/{id}/{version}/release",
+            Roles(&["candidate"]),
+            StatusCode::OK,
+        ),
+        endpoint(
+            Method::POST,
             "/v1/packs",
             Roles(&["admin", "author"]),
             StatusCode::CREATED,
@@ -243,6 +264,25 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
         .publish(Some(&admin), publisher.course("1.0.0"))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pack}");
+
+    // An exam (not the version the results above name, which would be checked against
+    // it) with a sitting open now for the candidate.
+    let (status, exam) = client
+        .publish(Some(&admin), publisher.exam("3.0.0", &sealing))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{exam}");
+    let now = chrono::Utc::now();
+    let hour = chrono::TimeDelta::hours(1);
+    let sitting = schedule_body("3.0.0", now - hour, now + hour, &["candidate-1"]);
+    let (status, created) = client
+        .call(
+            Method::POST,
+            "/v1/exams/schedules",
+            Some(&admin),
+            Some(&sitting),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
 
     // The matrix covers every route the OpenAPI document lists, so a new endpoint
     // cannot escape this test.
@@ -294,6 +334,10 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
                     serde_json::from_str(&sealed_result(&device, &sealing).sealed.to_json())
                         .unwrap(),
                 ),
+                "/v1/exams/schedules" if endpoint.method == Method::POST => Some(sitting.clone()),
+                "/v1/exams/{id}/{version}/release" => Some(json!({
+                    "request": signed_request(&device, "candidate-1", "3.0.0"),
+                })),
                 "/v1/devices" if endpoint.method == Method::POST => {
                     let enrollment_token = client.enrollment_token(&admin, json!({})).await;
                     Some(enrollment(
@@ -303,11 +347,16 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
                 }
                 _ => None,
             };
+            let named = if endpoint.path.starts_with("/v1/exams/") {
+                &exam
+            } else {
+                &pack
+            };
             let path = endpoint
                 .path
                 .replace("{result_id}", &stored.result_id)
-                .replace("{id}", pack["id"].as_str().unwrap())
-                .replace("{version}", pack["version"].as_str().unwrap());
+                .replace("{id}", named["id"].as_str().unwrap())
+                .replace("{version}", named["version"].as_str().unwrap());
             let (status, response) = if endpoint.method == Method::POST && path == "/v1/packs" {
                 // A new version each time, so that success is a new pack (201).
                 let pack = publisher.course(&format!("1.1.{counter}"));

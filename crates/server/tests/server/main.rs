@@ -57,6 +57,7 @@ mod faults;
 mod packs;
 mod postgres;
 mod results;
+mod release;
 mod server_process;
 mod store;
 mod sync;
