@@ -6,6 +6,7 @@ mod exam;
 mod proctor;
 mod progress;
 mod results;
+mod schedule;
 mod upload;
 mod watch;
 
@@ -48,6 +49,17 @@ enum Command {
     /// Check exam results.
     #[command(subcommand)]
     Results(ResultsCommand),
+    /// Exam sittings on a Studyhall server.
+    #[command(subcommand)]
+    Exams(ExamsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExamsCommand {
+    /// Schedule a sitting of a published exam for named candidates, as a proctor or
+    /// admin: inside its window the server releases the exam's key to each candidate's
+    /// enrolled device. Prints the sitting's id.
+    Schedule(schedule::ScheduleArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +228,7 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<()> {
     match command {
         Command::Keys(KeysCommand::New { out, name, kind }) => keys_new(&out, &name, kind),
+        Command::Exams(ExamsCommand::Schedule(args)) => schedule::schedule(args),
         Command::Results(ResultsCommand::Verify {
             file,
             server_key,

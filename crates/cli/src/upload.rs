@@ -13,12 +13,7 @@ pub const TOKEN_VARIABLE: &str = "STUDYHALL_TOKEN";
 /// Hands in every file in turn and prints one line per file: delivered with its receipt
 /// code, a duplicate, or why it was refused. Fails when any file was not delivered.
 pub fn upload(files: &[PathBuf], server: &str, token: Option<String>) -> Result<()> {
-    let Some(token) = token.or_else(|| std::env::var(TOKEN_VARIABLE).ok()) else {
-        bail!(
-            "a proctor's or admin's sign-in token is needed: --token TOKEN or {TOKEN_VARIABLE}=TOKEN \
-             (from POST /v1/auth/login)"
-        );
-    };
+    let token = staff_token(token)?;
     let server = ServerEndpoint::new(server)?;
     let mut failed = 0;
     for file in files {
@@ -45,4 +40,15 @@ pub fn upload(files: &[PathBuf], server: &str, token: Option<String>) -> Result<
         bail!("{failed} of {} results were not delivered", files.len());
     }
     Ok(())
+}
+
+/// The staff token from `--token`, or else from [`TOKEN_VARIABLE`].
+pub fn staff_token(token: Option<String>) -> Result<String> {
+    let Some(token) = token.or_else(|| std::env::var(TOKEN_VARIABLE).ok()) else {
+        bail!(
+            "a proctor's or admin's sign-in token is needed: --token TOKEN or {TOKEN_VARIABLE}=TOKEN \
+             (from POST /v1/auth/login)"
+        );
+    };
+    Ok(token)
 }

@@ -396,3 +396,33 @@ fn results_verify_reports_a_sealed_result_and_refuses_a_damaged_one() {
     assert!(!out.status.success());
     assert!(text(&out).contains("does not verify"), "{}", text(&out));
 }
+
+#[test]
+fn exams_schedule_checks_its_times_and_reports_an_unreachable_server() {
+    fn args(opens: &str) -> [&str; 16] {
+        [
+            "exams",
+            "schedule",
+            "--server",
+            "http://127.0.0.1:9",
+            "--token",
+            "t",
+            "--exam",
+            "tiny-exam",
+            "--version",
+            "1.0.0",
+            "--opens",
+            opens,
+            "--closes",
+            "2026-12-01T11:00:00Z",
+            "--candidate",
+            "alice",
+        ]
+    }
+    assert_says(&cli(&args("tomorrow at nine")), 2, "--opens");
+    assert_says(
+        &cli(&args("2026-12-01T09:00:00Z")),
+        1,
+        "the sitting was not scheduled: could not reach the server",
+    );
+}

@@ -54,6 +54,46 @@ pub fn release_aad(exam_binding: &[u8], device_kid: &str) -> Vec<u8> {
     aad
 }
 
+/// Where staff schedule sittings and anyone concerned lists them.
+pub const SCHEDULES_PATH: &str = "/v1/exams/schedules";
+
+/// A sitting for staff to schedule: the published exam, its window, its candidates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SittingRequest {
+    pub exam_id: String,
+    pub version: String,
+    /// The window is `opens_at` ≤ t < `closes_at`.
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Usernames of accounts with the candidate role.
+    pub candidates: Vec<String>,
+}
+
+/// A sitting as the server stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ScheduledSitting {
+    pub id: String,
+    pub exam_id: String,
+    pub exam_version: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// The registered candidates' usernames, sorted.
+    pub candidates: Vec<String>,
+}
+
+impl ServerEndpoint {
+    /// Schedules a sitting, as a proctor or admin signed in with `token`.
+    pub fn schedule_sitting(
+        &self,
+        token: &str,
+        sitting: &SittingRequest,
+    ) -> std::result::Result<ScheduledSitting, RequestFailure> {
+        let body = serde_json::to_string(sitting).map_err(bad_reply)?;
+        let answer = self.post(SCHEDULES_PATH, body, Some(token))?;
+        serde_json::from_str(&answer).map_err(bad_reply)
+    }
+}
+
 /// What the device signs to ask for an exam's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseRequest {

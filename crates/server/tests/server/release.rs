@@ -6,6 +6,7 @@
 //! by the client. A result whose form was changed is refused with what differs.
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -25,6 +26,7 @@ use studyhall_signing::{PublicKey, SealingKey, SigningKey, jws};
 use crate::endpoints::{ADMIN, Client};
 use crate::packs::Publisher;
 use crate::results::stored_result;
+use crate::sync::cli_binary;
 
 on_both_backends!(
     a_registered_candidate_has_the_key_released_in_the_window_and_sits_the_exam,
@@ -552,6 +554,40 @@ async fn schedules_are_checked_and_listed_by_role(database_url: &str) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["candidates"], json!(["alice"]));
+
+    // Staff schedule with the CLI too; a refusal is printed with the server's reason.
+    let opens = now.to_rfc3339();
+    let closes = (now + hour).to_rfc3339();
+    let cli = |candidate: &str| {
+        Command::new(cli_binary())
+            .args(["exams", "schedule", "--server", &sitting.base()])
+            .args(["--exam", EXAM, "--version", VERSION, "--opens", &opens])
+            .args(["--closes", &closes, "--candidate", candidate])
+            .env("STUDYHALL_TOKEN", &proctor)
+            .output()
+            .unwrap()
+    };
+    let output = cli("alice");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success()
+            && printed.starts_with("scheduled sitting ")
+            && printed.contains("of tiny-exam 1.0.0: open from ")
+            && printed.trim_end().ends_with("for alice"),
+        "{output:?}"
+    );
+    let output = cli("lena");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("the sitting was not scheduled: the server refused: the account \"lena\" does not have the candidate role"),
+        "{said}"
+    );
+    let (_, listed) = sitting
+        .client
+        .call(Method::GET, "/v1/exams/schedules", Some(&proctor), None)
+        .await;
+    assert_eq!(listed["schedules"].as_array().unwrap().len(), 2, "{listed}");
 
     // An exam pack sealed to another server cannot be scheduled here.
     let elsewhere = SealingKey::generate().unwrap().public_key();

@@ -83,7 +83,7 @@ fn unreachable_server() -> ServerEndpoint {
 
 /// `studyhall-cli`, built beside this server binary by `cargo test --workspace` (or
 /// `cargo build -p studyhall-cli`).
-fn cli_binary() -> PathBuf {
+pub fn cli_binary() -> PathBuf {
     let cli = Path::new(env!("CARGO_BIN_EXE_studyhall-server")).with_file_name("studyhall-cli");
     assert!(
         cli.exists(),
