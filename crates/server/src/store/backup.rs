@@ -8,10 +8,9 @@
 //!   once it is complete and synced, and checked with `PRAGMA integrity_check` before it
 //!   is reported. An existing file is never overwritten.
 //! - A restore checks the backup first (integrity, a Studyhall server schema, not newer
-//!   than this server), refuses while the database is in use (its `-wal` file exists:
-//!   a running server always has one), and keeps the database it replaces (with its WAL,
-//!   if a crashed server left one) under a `.before-restore-<time>` name, so nothing is
-//!   lost by restoring the wrong file.
+//!   than this server), refuses while another process has the database open, and keeps the database it replaces (its WAL merged
+//!   first) under a `.before-restore-<time>` name, so nothing is lost by restoring the
+//!   wrong file.
 
 use std::path::{Path, PathBuf};
 
@@ -31,10 +30,7 @@ pub enum BackupError {
     NoDatabase(PathBuf),
     #[error("{0} already exists: choose a new file name (a backup never overwrites one)")]
     DestinationExists(PathBuf),
-    #[error(
-        "{0} is in use ({0}-wal exists): stop the server first. If the server is already \
-         stopped it did not shut down cleanly: start it once and stop it, then restore"
-    )]
+    #[error("{0} is in use by another process (a server?): stop the server first")]
     InUse(PathBuf),
     #[error(
         "{0} already exists: pass --force to replace it (the current database is kept \
@@ -135,8 +131,7 @@ pub fn backup(database: &Path, to: &Path) -> Result<BackupSummary, BackupError> 
 /// Without `force` an existing database is not replaced.
 pub fn restore(from: &Path, database: &Path, force: bool) -> Result<BackupSummary, BackupError> {
     let summary = check(from)?;
-    let wal = sidecar(database, "-wal");
-    if wal.exists() {
+    if !closed(database)? {
         return Err(BackupError::InUse(database.to_path_buf()));
     }
     if database.exists() {
@@ -164,6 +159,22 @@ pub fn restore(from: &Path, database: &Path, force: bool) -> Result<BackupSummar
         path: database.to_path_buf(),
         ..summary
     })
+}
+
+/// Whether no process has the database open. A WAL file is left behind by a server
+/// that exited without closing the database, and is merged (checkpointed) and removed
+/// when the last connection closes; so the database is opened, checkpointed and closed
+/// here, and a WAL file still there afterwards means another connection holds it.
+fn closed(database: &Path) -> Result<bool, BackupError> {
+    let wal = sidecar(database, "-wal");
+    if !wal.exists() {
+        return Ok(true);
+    }
+    let conn = Connection::open(database).map_err(sqlite(database))?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(sqlite(database))?;
+    conn.close().map_err(|(_, e)| sqlite(database)(e))?;
+    Ok(!wal.exists())
 }
 
 /// Checks that `path` is a whole Studyhall server database this server can open.

@@ -136,7 +136,11 @@ async fn a_backup_taken_while_serving_restores_into_a_working_server() {
         .call(Method::GET, "/v1/devices", Some(&admin), None)
         .await;
     assert_eq!(status, StatusCode::OK, "{devices}");
-    assert_eq!(devices.as_array().map(Vec::len), Some(1), "{devices}");
+    assert_eq!(
+        devices["devices"].as_array().map(Vec::len),
+        Some(1),
+        "{devices}"
+    );
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod acceptance;
 mod backup;
 mod downloads;
 mod endpoints;
