@@ -3,7 +3,7 @@
 //! topic) is derived from the events when asked, never kept as a counter.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::clock::Clock;
@@ -11,7 +11,7 @@ use crate::content::{Question, Response, Score};
 use crate::error::{Error, Result};
 use crate::storage::{self, Durability, Storage};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verb {
     /// Opened a lesson.
@@ -25,6 +25,18 @@ pub enum Verb {
 }
 
 impl Verb {
+    pub const ALL: [Verb; 4] = [
+        Verb::Experienced,
+        Verb::Completed,
+        Verb::Answered,
+        Verb::Studied,
+    ];
+
+    /// The verb named `text` (as [`Verb::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<Verb> {
+        Self::ALL.into_iter().find(|verb| verb.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verb::Experienced => "experienced",
@@ -35,7 +47,7 @@ impl Verb {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     Lesson,
@@ -43,6 +55,13 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    pub const ALL: [ObjectKind; 2] = [ObjectKind::Lesson, ObjectKind::Question];
+
+    /// The kind named `text` (as [`ObjectKind::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<ObjectKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::Lesson => "lesson",

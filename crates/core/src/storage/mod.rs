@@ -10,6 +10,7 @@ mod exam;
 mod notes;
 mod outbox;
 mod progress;
+mod progress_sync;
 mod search;
 
 use std::path::{Path, PathBuf};
@@ -39,10 +40,14 @@ pub(crate) use notes::{bookmarks, delete_note, insert_note, notes, set_bookmark,
 pub(crate) use outbox::{
     PendingResult, outbox_counts, pending_results, record_delivery, record_failed_delivery,
 };
+pub(crate) use progress::insert_event_if_new;
 pub(crate) use progress::{
     active_seconds, completed_lessons, daily_activity, first_incomplete_lesson, insert_event,
     lesson_exists, module_progress, question_json, set_setting, setting, study_days,
     topic_accuracy,
+};
+pub(crate) use progress_sync::{
+    AckOutcome, acknowledge, progress_peer, pull_cursor, set_pull_cursor, unacknowledged_events,
 };
 pub(crate) use search::search;
 pub use search::{HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, SearchHitKind};

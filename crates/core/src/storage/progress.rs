@@ -6,24 +6,34 @@ use crate::error::Result;
 use crate::study::{ModuleProgress, ProgressEvent, TopicAccuracy};
 
 pub(crate) fn insert_event(tx: &Transaction<'_>, e: &ProgressEvent) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO progress_events (event_id, actor, verb, pack_id, object_kind, object_id,
-                                      result, active_seconds, occurred_at, local_day)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        e.id.to_string(),
-        e.actor,
-        e.verb.as_str(),
-        e.pack_id,
-        e.object_kind.as_str(),
-        e.object_id,
-        e.result.as_ref().map(|r| r.to_string()),
-        e.active_seconds,
-        e.occurred_at.to_rfc3339(),
-        e.local_day.to_string(),
-    ])?;
-    Ok(())
+    insert(tx, e, "").map(drop)
+}
+
+/// Inserts an event made elsewhere (pulled from a server) unless this profile already
+/// holds one with its id; whether it was new.
+pub(crate) fn insert_event_if_new(tx: &Transaction<'_>, e: &ProgressEvent) -> Result<bool> {
+    Ok(insert(tx, e, "ON CONFLICT (event_id) DO NOTHING")? == 1)
+}
+
+fn insert(tx: &Transaction<'_>, e: &ProgressEvent, on_conflict: &str) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "INSERT INTO progress_events (event_id, actor, verb, pack_id, object_kind, object_id,
+                                          result, active_seconds, occurred_at, local_day)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {on_conflict}"
+        ))?
+        .execute(params![
+            e.id.to_string(),
+            e.actor,
+            e.verb.as_str(),
+            e.pack_id,
+            e.object_kind.as_str(),
+            e.object_id,
+            e.result.as_ref().map(|r| r.to_string()),
+            e.active_seconds,
+            e.occurred_at.to_rfc3339(),
+            e.local_day.to_string(),
+        ])?)
 }
 
 pub(crate) fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {

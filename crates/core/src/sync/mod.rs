@@ -21,6 +21,7 @@
 
 pub mod account;
 pub mod packs;
+pub mod progress;
 pub mod release;
 mod tls;
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod devices;
 pub mod exams;
 pub mod packs;
+pub mod progress;
 pub mod results;
 pub mod system;
 
@@ -80,6 +81,7 @@ pub fn router(state: AppState, max_request_bytes: usize) -> axum::Router {
         .routes(routes!(results::upload_result))
         .routes(routes!(results::hand_in_result))
         .routes(routes!(results::get_result))
+        .routes(routes!(progress::push_progress, progress::pull_progress))
         .merge(publishing)
         .routes(routes!(packs::download_pack))
         .split_for_parts();

@@ -14,6 +14,7 @@
 
 pub mod backup;
 pub mod postgres;
+pub mod progress;
 pub mod sqlite;
 
 use std::fmt;
@@ -26,6 +27,8 @@ use serde::{Deserialize, Serialize};
 use studyhall_signing::{KeyId, PublicKey};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+pub use progress::{ProgressPage, StoredProgress};
 
 /// What a person may do. An account holds one or more.
 #[derive(
@@ -456,6 +459,31 @@ pub trait Store: Send + Sync + 'static {
     async fn store_result(&self, result: ResultRecord) -> Result<StoredResult, StoreError>;
 
     async fn result(&self, result_id: &str) -> Result<Option<ResultRecord>, StoreError>;
+
+    /// Stores a batch of `account`'s progress events (their actor is the account's id,
+    /// their times whole milliseconds), each once by its id: an event the
+    /// account already holds with the same content is counted as a duplicate, one with
+    /// other content as a conflict, and neither changes anything. New events are
+    /// numbered after the account's newest, in batch order, and become visible to
+    /// [`Store::progress_after`] in the order of their numbers, also when replicas store
+    /// events of the account at the same moment.
+    async fn store_progress(
+        &self,
+        account: AccountId,
+        events: Vec<studyhall_core::study::ProgressEvent>,
+        received_at: DateTime<Utc>,
+    ) -> Result<StoredProgress, StoreError>;
+
+    /// Up to `limit` of `account`'s events numbered after `after`, in number order. An
+    /// `after` beyond the account's newest number (a cursor from before the database
+    /// was restored from a backup) starts from the beginning.
+    async fn progress_after(
+        &self,
+        account: AccountId,
+        after: u64,
+        limit: u32,
+    ) -> Result<ProgressPage, StoreError>;
+
 
     /// Stores a verified pack's `bytes` once by id and version: a repeat with the same
     /// bytes changes nothing ([`StoredPack::Duplicate`]); other bytes under the same id

@@ -14,6 +14,10 @@ use uuid::Uuid;
 
 use studyhall_signing::KeyId;
 
+use studyhall_core::study::ProgressEvent;
+
+use super::progress::{self, PROGRESS_COLUMNS, ProgressPage, StoredProgress};
+
 use super::{
     Account, AccountId, Credentials, Device, DeviceId, KeyRelease, NewAccount, NewDevice,
     NewEnrollmentToken, NewSchedule, NewSession, PackKind, PackRecord, ResultRecord, ResultVia,
@@ -242,6 +246,29 @@ fn schedule_from(row: &Row) -> Result<Schedule, StoreError> {
 }
 
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// `seq` and [`PROGRESS_COLUMNS`]: an event, whose actor is `account`, and its number.
+fn progress_from(row: &Row, account: AccountId) -> Result<(u64, ProgressEvent), StoreError> {
+    let number: i64 = row.try_get(0).map_err(backend)?;
+    let active_seconds: i32 = row.try_get(7).map_err(backend)?;
+    Ok((
+        progress::number(number)?,
+        ProgressEvent {
+            id: row.try_get(1).map_err(backend)?,
+            actor: account.0.to_string(),
+            verb: progress::parse_verb(row.try_get(2).map_err(backend)?)?,
+            pack_id: row.try_get(3).map_err(backend)?,
+            object_kind: progress::parse_object_kind(row.try_get(4).map_err(backend)?)?,
+            object_id: row.try_get(5).map_err(backend)?,
+            result: progress::parse_result(row.try_get(6).map_err(backend)?)?,
+            active_seconds: u32::try_from(active_seconds).map_err(|_| {
+                StoreError::Corrupt(format!("a progress event's {active_seconds} seconds"))
+            })?,
+            occurred_at: row.try_get(8).map_err(backend)?,
+            local_day: row.try_get(9).map_err(backend)?,
+        },
+    ))
 }
 
 #[async_trait]
@@ -531,6 +558,130 @@ impl Store for PostgresStore {
             .as_ref()
             .map(result_from)
             .transpose()
+    }
+
+    async fn store_progress(
+        &self,
+        account: AccountId,
+        events: Vec<ProgressEvent>,
+        received_at: DateTime<Utc>,
+    ) -> Result<StoredProgress, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        // Locks the account's head row until the commit: a push of the same account on
+        // any replica waits here, so numbers commit in order (see `store::progress`).
+        let head: i64 = tx
+            .query_one(
+                "INSERT INTO progress_heads (account_id, last_seq) VALUES ($1, 0) \
+                 ON CONFLICT (account_id) DO UPDATE SET last_seq = progress_heads.last_seq \
+                 RETURNING last_seq",
+                &[&account.0],
+            )
+            .await
+            .map_err(backend)?
+            .try_get(0)
+            .map_err(backend)?;
+        let ids: Vec<Uuid> = events.iter().map(|event| event.id).collect();
+        let held = tx
+            .query(
+                &format!(
+                    "SELECT seq, {PROGRESS_COLUMNS} FROM progress_events \
+                     WHERE account_id = $1 AND event_id = ANY($2)"
+                ),
+                &[&account.0, &ids],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|row| progress_from(row, account).map(|(_, event)| event))
+            .collect::<Result<Vec<_>, _>>()?;
+        let plan = progress::plan(events, held);
+        let head = progress::number(head)?;
+        if !plan.new.is_empty() {
+            let new = &plan.new;
+            let numbers: Vec<i64> = (head + 1..).take(new.len()).map(sql_integer).collect();
+            let ids: Vec<Uuid> = new.iter().map(|event| event.id).collect();
+            let verbs: Vec<&str> = new.iter().map(|event| event.verb.as_str()).collect();
+            let packs: Vec<&str> = new.iter().map(|event| event.pack_id.as_str()).collect();
+            let kinds: Vec<&str> = new.iter().map(|e| e.object_kind.as_str()).collect();
+            let objects: Vec<&str> = new.iter().map(|e| e.object_id.as_str()).collect();
+            let results: Vec<Option<String>> = new
+                .iter()
+                .map(|event| event.result.as_ref().map(|result| result.to_string()))
+                .collect();
+            let seconds: Vec<i32> = new
+                .iter()
+                .map(|event| i32::try_from(event.active_seconds).unwrap_or(i32::MAX))
+                .collect();
+            let times: Vec<DateTime<Utc>> = new.iter().map(|event| event.occurred_at).collect();
+            let days: Vec<chrono::NaiveDate> = new.iter().map(|event| event.local_day).collect();
+            tx.execute(
+                &format!(
+                    "INSERT INTO progress_events (account_id, seq, {PROGRESS_COLUMNS}, received_at) \
+                     SELECT $1::uuid, t.*, $12::timestamptz FROM unnest($2::bigint[], \
+                     $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
+                     $9::integer[], $10::timestamptz[], $11::date[]) AS t"
+                ),
+                &[
+                    &account.0,
+                    &numbers,
+                    &ids,
+                    &verbs,
+                    &packs,
+                    &kinds,
+                    &objects,
+                    &results,
+                    &seconds,
+                    &times,
+                    &days,
+                    &received_at,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        let outcome = plan.outcome(head);
+        tx.execute(
+            "UPDATE progress_heads SET last_seq = $2 WHERE account_id = $1",
+            &[&account.0, &sql_integer(outcome.head)],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(outcome)
+    }
+
+    async fn progress_after(
+        &self,
+        account: AccountId,
+        after: u64,
+        limit: u32,
+    ) -> Result<ProgressPage, StoreError> {
+        let client = self.client().await?;
+        let head: i64 = client
+            .query_one(
+                "SELECT coalesce(max(last_seq), 0) FROM progress_heads WHERE account_id = $1",
+                &[&account.0],
+            )
+            .await
+            .map_err(backend)?
+            .try_get(0)
+            .map_err(backend)?;
+        let from = progress::resume_point(after, progress::number(head)?);
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT seq, {PROGRESS_COLUMNS} FROM progress_events \
+                     WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                ),
+                &[&account.0, &sql_integer(from), &(i64::from(limit) + 1)],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|row| progress_from(row, account))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(progress::page(rows, from, limit))
     }
 
     async fn publish_pack(

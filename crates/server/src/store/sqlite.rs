@@ -16,6 +16,10 @@ use uuid::Uuid;
 
 use studyhall_signing::KeyId;
 
+use studyhall_core::study::ProgressEvent;
+
+use super::progress::{self, PROGRESS_COLUMNS, ProgressPage, StoredProgress};
+
 use super::{
     Account, AccountId, Credentials, Device, DeviceId, KeyRelease, NewAccount, NewDevice,
     NewEnrollmentToken, NewSchedule, NewSession, PackKind, PackRecord, ResultRecord, ResultVia,
@@ -153,6 +157,62 @@ fn time_from(millis: i64) -> Result<DateTime<Utc>, StoreError> {
 
 fn uuid_from(text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("an id \"{text}\": {e}")))
+}
+
+/// `seq` and [`PROGRESS_COLUMNS`] as stored, before they are checked.
+struct ProgressRow {
+    number: i64,
+    event_id: String,
+    verb: String,
+    pack_id: String,
+    object_kind: String,
+    object_id: String,
+    result: Option<String>,
+    active_seconds: u32,
+    occurred_at: i64,
+    local_day: String,
+}
+
+impl ProgressRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            number: row.get(0)?,
+            event_id: row.get(1)?,
+            verb: row.get(2)?,
+            pack_id: row.get(3)?,
+            object_kind: row.get(4)?,
+            object_id: row.get(5)?,
+            result: row.get(6)?,
+            active_seconds: row.get(7)?,
+            occurred_at: row.get(8)?,
+            local_day: row.get(9)?,
+        })
+    }
+
+    /// The event, whose actor is `account`, and its number.
+    fn into_numbered(self, account: AccountId) -> Result<(u64, ProgressEvent), StoreError> {
+        let local_day = self.local_day.parse().map_err(|e| {
+            StoreError::Corrupt(format!(
+                "a progress event's day \"{}\": {e}",
+                self.local_day
+            ))
+        })?;
+        Ok((
+            progress::number(self.number)?,
+            ProgressEvent {
+                id: uuid_from(&self.event_id)?,
+                actor: account.0.to_string(),
+                verb: progress::parse_verb(&self.verb)?,
+                pack_id: self.pack_id,
+                object_kind: progress::parse_object_kind(&self.object_kind)?,
+                object_id: self.object_id,
+                result: progress::parse_result(self.result)?,
+                active_seconds: self.active_seconds,
+                occurred_at: time_from(self.occurred_at)?,
+                local_day,
+            },
+        ))
+    }
 }
 
 /// [`ACCOUNT_COLUMNS`] as stored, before they are checked.
@@ -668,6 +728,117 @@ impl ScheduleRow {
         let result_id = result_id.to_owned();
         self.with_connection(move |conn| result_by_id(conn, &result_id))
             .await
+    }
+
+    async fn store_progress(
+        &self,
+        account: AccountId,
+        events: Vec<ProgressEvent>,
+        received_at: DateTime<Utc>,
+    ) -> Result<StoredProgress, StoreError> {
+        self.write(move |tx| {
+            let account_id = account.0.to_string();
+            // The immediate transaction already holds the database's write lock; the
+            // head row is taken as on PostgreSQL (see `store::progress`).
+            let head: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO progress_heads (account_id, last_seq) VALUES (?1, 0) \
+                     ON CONFLICT (account_id) DO UPDATE SET last_seq = last_seq \
+                     RETURNING last_seq",
+                )
+                .map_err(backend)?
+                .query_row([&account_id], |row| row.get(0))
+                .map_err(backend)?;
+            let mut held = Vec::new();
+            let mut select = tx
+                .prepare_cached(&format!(
+                    "SELECT seq, {PROGRESS_COLUMNS} FROM progress_events \
+                     WHERE account_id = ?1 AND event_id = ?2"
+                ))
+                .map_err(backend)?;
+            for event in &events {
+                let row = select
+                    .query_row(
+                        params![account_id, event.id.to_string()],
+                        ProgressRow::read,
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                if let Some(row) = row {
+                    held.push(row.into_numbered(account)?.1);
+                }
+            }
+            let plan = progress::plan(events, held);
+            let head = progress::number(head)?;
+            let mut insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO progress_events (account_id, seq, {PROGRESS_COLUMNS}, received_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                ))
+                .map_err(backend)?;
+            for (number, event) in (head + 1..).zip(&plan.new) {
+                insert
+                    .execute(params![
+                        account_id,
+                        sql_integer(number),
+                        event.id.to_string(),
+                        event.verb.as_str(),
+                        event.pack_id,
+                        event.object_kind.as_str(),
+                        event.object_id,
+                        event.result.as_ref().map(|result| result.to_string()),
+                        event.active_seconds,
+                        millis(event.occurred_at),
+                        event.local_day.to_string(),
+                        millis(received_at),
+                    ])
+                    .map_err(backend)?;
+            }
+            let outcome = plan.outcome(head);
+            tx.execute(
+                "UPDATE progress_heads SET last_seq = ?2 WHERE account_id = ?1",
+                params![account_id, sql_integer(outcome.head)],
+            )
+            .map_err(backend)?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn progress_after(
+        &self,
+        account: AccountId,
+        after: u64,
+        limit: u32,
+    ) -> Result<ProgressPage, StoreError> {
+        let account_id = account.0.to_string();
+        let (from, rows) = self
+            .read(move |conn| {
+                let head: i64 = conn.query_row(
+                    "SELECT coalesce(max(last_seq), 0) FROM progress_heads WHERE account_id = ?1",
+                    [&account_id],
+                    |row| row.get(0),
+                )?;
+                // The head is never negative (the schema checks it).
+                let from = progress::resume_point(after, u64::try_from(head).unwrap_or(0));
+                let mut statement = conn.prepare_cached(&format!(
+                    "SELECT seq, {PROGRESS_COLUMNS} FROM progress_events \
+                     WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+                ))?;
+                let rows = statement
+                    .query_map(
+                        params![account_id, sql_integer(from), i64::from(limit) + 1],
+                        ProgressRow::read,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((from, rows))
+            })
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| row.into_numbered(account))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(progress::page(rows, from, limit))
     }
 
     async fn publish_pack(

@@ -207,6 +207,19 @@ fn endpoints() -> Vec<Endpoint> {
             Roles(&["admin", "proctor"]),
             StatusCode::OK,
         ),
+        // Each account pushes and pulls its own events (an empty push here).
+        endpoint(
+            Method::POST,
+            "/v1/progress",
+            Roles(&["learner", "candidate"]),
+            StatusCode::OK,
+        ),
+        endpoint(
+            Method::GET,
+            "/v1/progress",
+            Roles(&["learner", "candidate"]),
+            StatusCode::OK,
+        ),
         endpoint(
             Method::POST,
             "/v1/exams/schedules",
@@ -334,6 +347,7 @@ async fn every_endpoint_allows_exactly_its_roles(database_url: &str) {
                     serde_json::from_str(&sealed_result(&device, &sealing).sealed.to_json())
                         .unwrap(),
                 ),
+                "/v1/progress" if endpoint.method == Method::POST => Some(json!({ "events": [] })),
                 "/v1/exams/schedules" if endpoint.method == Method::POST => Some(sitting.clone()),
                 "/v1/exams/{id}/{version}/release" => Some(json!({
                     "request": signed_request(&device, "candidate-1", "3.0.0"),

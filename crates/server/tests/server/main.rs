@@ -57,6 +57,7 @@ mod fault_proxy;
 mod faults;
 mod packs;
 mod postgres;
+mod progress;
 mod results;
 mod release;
 mod server_process;

@@ -26,15 +26,15 @@ on_both_backends!(
 );
 
 /// A fixed, millisecond-precise "now" (what both backends store).
-fn now() -> DateTime<Utc> {
+pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(1_780_000_000_123).unwrap()
 }
 
-async fn open(url: &str) -> std::sync::Arc<dyn Store> {
+pub async fn open(url: &str) -> std::sync::Arc<dyn Store> {
     store::open(url).await.unwrap()
 }
 
-async fn account(store: &dyn Store, username: &str, roles: &[Role]) -> AccountId {
+pub async fn account(store: &dyn Store, username: &str, roles: &[Role]) -> AccountId {
     store
         .create_account(NewAccount::new(
             username.to_owned(),
