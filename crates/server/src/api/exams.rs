@@ -504,6 +504,30 @@ pub enum Freshness {
     AskAgain,
 }
 
+impl UnlockedExams {
+    /// What memory holds of `exam_id` `version`, if anything (a "not published" only
+    /// while `freshness` allows believing it). Cheap: no I/O.
+    pub fn remembered(
+        &self,
+        exam_id: &str,
+        version: &str,
+        freshness: Freshness,
+    ) -> Result<Option<ExamLookup>, ApiError> {
+        let key = (exam_id.to_owned(), version.to_owned());
+        let entries = self.entries.lock().map_err(|_| ApiError::Internal)?;
+        Ok(match entries.get(&key) {
+            Some(Entry::Unlocked(exam)) => Some(ExamLookup::Unlocked(Arc::clone(exam))),
+            Some(Entry::Locked(reason)) => Some(ExamLookup::Locked(reason.clone())),
+            Some(Entry::NotPublished(at))
+                if freshness == Freshness::Remembered && at.elapsed() < RECHECK_ABSENT =>
+            {
+                Some(ExamLookup::NotPublished)
+            }
+            Some(Entry::NotPublished(_)) | None => None,
+        })
+    }
+}
+
 /// The exam `exam_id` `version` as the server holds it: from memory, or read from the
 /// catalogue and opened with the server's sealing key once.
 pub async fn unlocked_exam(
@@ -512,23 +536,8 @@ pub async fn unlocked_exam(
     version: &str,
     freshness: Freshness,
 ) -> Result<ExamLookup, ApiError> {
-    let key = (exam_id.to_owned(), version.to_owned());
-    let remembered = state
-        .exams
-        .entries
-        .lock()
-        .map_err(|_| ApiError::Internal)?
-        .get(&key)
-        .cloned();
-    match remembered {
-        Some(Entry::Unlocked(exam)) => return Ok(ExamLookup::Unlocked(exam)),
-        Some(Entry::Locked(reason)) => return Ok(ExamLookup::Locked(reason)),
-        Some(Entry::NotPublished(at))
-            if freshness == Freshness::Remembered && at.elapsed() < RECHECK_ABSENT =>
-        {
-            return Ok(ExamLookup::NotPublished);
-        }
-        Some(Entry::NotPublished(_)) | None => {}
+    if let Some(lookup) = state.exams.remembered(exam_id, version, freshness)? {
+        return Ok(lookup);
     }
     let entry = open_published(state, exam_id, version).await?;
     state
@@ -536,7 +545,7 @@ pub async fn unlocked_exam(
         .entries
         .lock()
         .map_err(|_| ApiError::Internal)?
-        .insert(key, entry.clone());
+        .insert((exam_id.to_owned(), version.to_owned()), entry.clone());
     Ok(match entry {
         Entry::Unlocked(exam) => ExamLookup::Unlocked(exam),
         Entry::NotPublished(_) => ExamLookup::NotPublished,

@@ -183,38 +183,21 @@ fn open_result(keys: &ServerKeys, sealed_json: &str) -> Result<Opened, ApiError>
     })
 }
 
-/// Checks `document` against its exam when the server holds the exam: whether it was
-/// checked, or a 422 naming what differs.
-async fn check_form(
-    state: &AppState,
-    document: ResultDocument,
-) -> Result<(ResultDocument, bool), ApiError> {
-    let lookup = exams::unlocked_exam(
-        state,
-        &document.exam_id,
-        &document.exam_version,
-        Freshness::Remembered,
-    )
-    .await?;
+/// Checks `document` against `lookup`'s exam when the server holds it: whether it was
+/// checked, or a 422 naming what differs. A few microseconds for a small form.
+fn check_form(document: &ResultDocument, lookup: &ExamLookup) -> Result<bool, ApiError> {
     let ExamLookup::Unlocked(exam) = lookup else {
-        return Ok((document, false));
+        return Ok(false);
     };
-    tokio::task::spawn_blocking(move || {
-        let content = ExamContent {
-            exam_id: &exam.manifest.id,
-            exam_version: &document.exam_version,
-            blueprint: &exam.manifest.blueprint,
-            bank: &exam.bank,
-        };
-        check_against_exam(&document, content)
-            .map_err(|error| ApiError::InvalidResult(error.to_string()))?;
-        Ok((document, true))
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "checking a result's form failed");
-        ApiError::Internal
-    })?
+    let content = ExamContent {
+        exam_id: &exam.manifest.id,
+        exam_version: &document.exam_version,
+        blueprint: &exam.manifest.blueprint,
+        bank: &exam.bank,
+    };
+    check_against_exam(document, content)
+        .map_err(|error| ApiError::InvalidResult(error.to_string()))?;
+    Ok(true)
 }
 
 async fn receive(
@@ -224,19 +207,41 @@ async fn receive(
     handed_in_by: Option<AccountId>,
 ) -> Result<(StatusCode, Json<ResultReceipt>), ApiError> {
     let sealed_json = envelope.to_string();
-    let keys = Arc::clone(&state.keys);
-    let opened = tokio::task::spawn_blocking(move || open_result(&keys, &sealed_json))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "verifying a result failed");
-            ApiError::Internal
-        })??;
+    let (keys, exams) = (Arc::clone(&state.keys), Arc::clone(&state.exams));
+    // The form is checked in the same task when the exam is in memory (every upload but
+    // the first of an exam); otherwise once the catalogue has been asked.
+    let (opened, form_checked) = tokio::task::spawn_blocking(move || {
+        let opened = open_result(&keys, &sealed_json)?;
+        let d = &opened.document;
+        let checked = match exams.remembered(&d.exam_id, &d.exam_version, Freshness::Remembered)? {
+            Some(lookup) => Some(check_form(d, &lookup)?),
+            None => None,
+        };
+        Ok::<_, ApiError>((opened, checked))
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "verifying a result failed");
+        ApiError::Internal
+    })??;
     let Opened {
         document,
         signed,
         sealed_sha256,
     } = opened;
-    let (document, form_checked) = check_form(state, document).await?;
+    let form_checked = match form_checked {
+        Some(checked) => checked,
+        None => {
+            let lookup = exams::unlocked_exam(
+                state,
+                &document.exam_id,
+                &document.exam_version,
+                Freshness::Remembered,
+            )
+            .await?;
+            check_form(&document, &lookup)?
+        }
+    };
     let device_key_id = KeyId::new(document.device_kid.clone());
     if state.store.device_by_key(&device_key_id).await?.is_none() {
         return Err(ApiError::DeviceNotEnrolled(document.device_kid));
