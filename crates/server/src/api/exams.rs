@@ -486,13 +486,29 @@ enum Entry {
     Locked(String),
 }
 
-/// What the server holds of an exam.
-#[derive(Debug, Clone)]
+/// What the server holds of an exam. Its `Debug` names the exam, never its items.
+#[derive(Clone)]
 pub enum ExamLookup {
     Unlocked(Arc<UnlockedExam>),
     NotPublished,
     /// Published, but this server cannot open it: the reason in words.
     Locked(String),
+}
+
+impl fmt::Debug for ExamLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExamLookup::Unlocked(exam) => f
+                .debug_tuple("Unlocked")
+                .field(&format_args!(
+                    "{} {}",
+                    exam.manifest.id, exam.manifest.version
+                ))
+                .finish(),
+            ExamLookup::NotPublished => f.write_str("NotPublished"),
+            ExamLookup::Locked(reason) => f.debug_tuple("Locked").field(reason).finish(),
+        }
+    }
 }
 
 /// Whether a remembered "not published" may be believed.
