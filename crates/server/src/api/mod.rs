@@ -84,10 +84,10 @@ pub fn router(state: AppState, max_request_bytes: usize) -> axum::Router {
         .routes(routes!(progress::push_progress, progress::pull_progress))
         .merge(publishing)
         .routes(routes!(packs::download_pack))
-        .split_for_parts();
-    let openapi_json = openapi
         .routes(routes!(exams::create_schedule, exams::list_schedules))
         .routes(routes!(exams::release_key))
+        .split_for_parts();
+    let openapi_json = openapi
         .to_json()
         .unwrap_or_else(|e| format!("{{\"error\":\"openapi\",\"message\":\"{e}\"}}"));
     router

@@ -335,9 +335,6 @@ pub enum StoredPack {
     Duplicate(PackRecord),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the username \"{0}\" is taken")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
 pub struct ScheduleId(pub Uuid);
@@ -388,6 +385,9 @@ pub struct KeyRelease {
     pub released_at: DateTime<Utc>,
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the username \"{0}\" is taken")]
     UsernameTaken(String),
     #[error("no such enrollment token")]
     EnrollmentTokenUnknown,
@@ -484,7 +484,6 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<ProgressPage, StoreError>;
 
-
     /// Stores a verified pack's `bytes` once by id and version: a repeat with the same
     /// bytes changes nothing ([`StoredPack::Duplicate`]); other bytes under the same id
     /// and version are refused ([`StoreError::PackConflict`]). `pack.size` and
@@ -509,6 +508,19 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         length: u64,
     ) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Stores a scheduled sitting with its candidates, atomically.
+    async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError>;
+
+    /// Every scheduled sitting, or (given an account) those the account is registered
+    /// for; by opening time.
+    async fn schedules(&self, candidate: Option<AccountId>) -> Result<Vec<Schedule>, StoreError>;
+
+    /// Appends a key release to the log.
+    async fn record_release(&self, release: KeyRelease) -> Result<(), StoreError>;
+
+    /// The key releases of a sitting, oldest first.
+    async fn releases(&self, schedule_id: ScheduleId) -> Result<Vec<KeyRelease>, StoreError>;
 }
 
 /// What to answer when `stored` was found under `wanted`'s id and version instead of
@@ -535,19 +547,6 @@ fn existing_result(
     } else {
         Err(StoreError::ResultConflict(stored.result_id))
     }
-
-    /// Stores a scheduled sitting with its candidates, atomically.
-    async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError>;
-
-    /// Every scheduled sitting, or (given an account) those the account is registered
-    /// for; by opening time.
-    async fn schedules(&self, candidate: Option<AccountId>) -> Result<Vec<Schedule>, StoreError>;
-
-    /// Appends a key release to the log.
-    async fn record_release(&self, release: KeyRelease) -> Result<(), StoreError>;
-
-    /// The key releases of a sitting, oldest first.
-    async fn releases(&self, schedule_id: ScheduleId) -> Result<Vec<KeyRelease>, StoreError>;
 }
 
 /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`) and brings its

@@ -224,8 +224,6 @@ fn pack_from(row: &Row) -> Result<PackRecord, StoreError> {
     })
 }
 
-/// `value` as a PostgreSQL integer; sizes and offsets beyond `i64::MAX` cannot occur.
-fn sql_integer(value: u64) -> i64 {
 const SCHEDULE_COLUMNS: &str = "s.id, s.exam_id, s.exam_version, s.opens_at, s.closes_at, \
      s.created_by, s.created_at, \
      (SELECT string_agg(a.username, ',') FROM exam_schedule_candidates c \
@@ -245,6 +243,8 @@ fn schedule_from(row: &Row) -> Result<Schedule, StoreError> {
     })
 }
 
+/// `value` as a PostgreSQL integer; sizes and offsets beyond `i64::MAX` cannot occur.
+fn sql_integer(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
@@ -777,7 +777,6 @@ impl Store for PostgresStore {
         row.map(|row| row.try_get::<_, Vec<u8>>(0).map_err(backend))
             .transpose()
     }
-}
     async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
@@ -870,3 +869,4 @@ impl Store for PostgresStore {
             })
             .collect()
     }
+}
