@@ -112,8 +112,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
+    let listener = listen(config.listen)
         .with_context(|| format!("could not listen on {} (setting listen)", config.listen))?;
     let shutdown = shutdown_signal()?;
     let server = studyhall_server::app::Server::open(config).await?;
@@ -124,6 +123,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listener.local_addr()?
     );
     server.serve(listener, shutdown).await
+}
+
+/// Connections waiting to be accepted before the kernel drops new ones. tokio's
+/// `TcpListener::bind` uses 128: a thousand kiosks coming online at once would overflow
+/// it, and each dropped connection is retried by its client only a second later. The
+/// kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `address` with [`LISTEN_BACKLOG`].
+fn listen(address: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// One line on what a backup holds.

@@ -1,8 +1,11 @@
 //! The embedded backend: one SQLite file (WAL, foreign keys on), the server's default.
 //!
-//! One connection behind a mutex, used from tokio's blocking pool; every write goes
-//! through [`SqliteStore::write`], one immediate transaction per call. Times are stored
-//! as Unix milliseconds.
+//! Every write goes through [`SqliteStore::write`] to one writer thread, which commits
+//! the writes queued meanwhile together (group commit: one immediate transaction and one
+//! fsync for the batch, each write in a savepoint of its own so that a failing one is
+//! rolled back alone); a write's caller hears back only once its batch is committed.
+//! Reads use a small pool of other connections from tokio's blocking pool (WAL lets
+//! them read while the writer writes). Times are stored as Unix milliseconds.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -47,8 +50,20 @@ pub fn path_from_url(url: &str) -> Option<PathBuf> {
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    /// Idle read connections, opened on demand.
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: Arc<PathBuf>,
+    /// The queue of the one writer thread.
+    writer: std::sync::mpsc::Sender<WriteJob>,
 }
+
+/// One queued write: runs its change inside the batch's transaction, and returns how to
+/// answer its caller once the batch is committed (or is not).
+type WriteJob = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> WriteReply + Send>;
+type WriteReply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 512;
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.created_at, \
      (SELECT group_concat(role) FROM account_roles WHERE account_id = a.id)";
@@ -56,11 +71,19 @@ const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.created_at, \
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies the migrations.
     pub async fn open(path: PathBuf) -> Result<Self, StoreError> {
-        let conn = tokio::task::spawn_blocking(move || open_and_migrate(&path))
+        let opened = path.clone();
+        let conn = tokio::task::spawn_blocking(move || open_and_migrate(&opened))
             .await
             .map_err(|e| StoreError::Backend(format!("opening the database: {e}")))??;
+        let (writer, jobs) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || write_batches(conn, &jobs))
+            .map_err(|e| StoreError::Backend(format!("starting the database writer: {e}")))?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: Arc::new(path),
+            writer,
         })
     }
 
@@ -72,37 +95,101 @@ impl SqliteStore {
             .await
     }
 
-    /// The one door for writes: `change` runs in an immediate transaction that is
-    /// committed when it returns `Ok` and rolled back otherwise.
+    /// The one door for writes: `change` runs in an immediate transaction (shared with
+    /// the other writes queued at the time, inside a savepoint of its own) whose effects
+    /// are kept when it returns `Ok` and rolled back otherwise. Returns once committed.
     async fn write<T: Send + 'static>(
         &self,
         change: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.with_connection(move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let value = change(&tx)?;
-            tx.commit().map_err(backend)?;
-            Ok(value)
-        })
-        .await
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: WriteJob = Box::new(move |tx| {
+            let outcome = in_savepoint(tx, change);
+            Box::new(move |committed: Result<(), StoreError>| {
+                let _ = answer.send(committed.and(outcome));
+            })
+        });
+        let stopped = || StoreError::Backend("the database writer has stopped".to_owned());
+        self.writer.send(job).map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
     }
 
+    /// Runs `work` on a read connection (never a write: those go through
+    /// [`SqliteStore::write`]).
     async fn with_connection<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let conn = Arc::clone(&self.conn);
+        let (readers, path) = (Arc::clone(&self.readers), Arc::clone(&self.path));
         tokio::task::spawn_blocking(move || {
-            let mut conn = conn
+            let idle = readers
                 .lock()
-                .map_err(|_| StoreError::Backend("a database task panicked".to_owned()))?;
-            work(&mut conn)
+                .map_err(|_| StoreError::Backend("a database task panicked".to_owned()))?
+                .pop();
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => open_reader(&path)?,
+            };
+            let value = work(&mut conn);
+            if let Ok(mut idle) = readers.lock() {
+                idle.push(conn);
+            }
+            value
         })
         .await
         .map_err(|e| StoreError::Backend(format!("a database task failed: {e}")))?
     }
+}
+
+/// `change` in a savepoint of `tx`: released when it succeeds, rolled back when not.
+fn in_savepoint<T>(
+    tx: &rusqlite::Transaction<'_>,
+    change: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    tx.execute_batch("SAVEPOINT write").map_err(backend)?;
+    let outcome = change(tx);
+    let end = if outcome.is_ok() {
+        "RELEASE write"
+    } else {
+        "ROLLBACK TO write; RELEASE write"
+    };
+    tx.execute_batch(end).map_err(backend)?;
+    outcome
+}
+
+/// The writer thread: takes the writes queued, runs them in one transaction, commits,
+/// then answers each; until the store is dropped.
+fn write_batches(mut conn: Connection, jobs: &std::sync::mpsc::Receiver<WriteJob>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                // Dropping the jobs tells their callers the write did not happen.
+                tracing::error!(error = %e, "the database could not start a write");
+                continue;
+            }
+        };
+        let replies: Vec<WriteReply> = batch.into_iter().map(|job| job(&tx)).collect();
+        let committed = tx.commit().map_err(|e| e.to_string());
+        for reply in replies {
+            reply(committed.clone().map_err(StoreError::Backend));
+        }
+    }
+}
+
+/// A connection for reads.
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(backend)?;
+    Ok(conn)
 }
 
 fn open_and_migrate(path: &Path) -> Result<Connection, StoreError> {
