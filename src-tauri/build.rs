@@ -49,6 +49,14 @@ const COMMANDS: &[&str] = &[
     "interrupted_exam",
     "exam_resume_count",
     "resume_exam_with_code",
+    "sign_in",
+    "sign_out",
+    "sync_account",
+    "trust_server_keys",
+    "enroll_device",
+    "begin_released_exam",
+    "sync_status",
+    "sync_now",
 ];
 
 fn main() {

@@ -59,11 +59,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::interrupted_exam,
             commands::exam_resume_count,
             commands::resume_exam_with_code,
+            commands::sign_in,
+            commands::sign_out,
+            commands::sync_account,
+            commands::trust_server_keys,
+            commands::enroll_device,
+            commands::begin_released_exam,
+            commands::sync_status,
+            commands::sync_now,
         ])
         .events(collect_events![
             events::ImportProgress,
             events::LibraryChanged,
-            events::CloseRefused
+            events::CloseRefused,
+            events::SyncStateChanged
         ])
         // IPC types travel one way (Rust → UI), so one TypeScript type each, not a
         // `_Serialize`/`_Deserialize` pair.

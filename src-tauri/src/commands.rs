@@ -10,6 +10,8 @@ use studyhall_core::exam::session::{FinishedResult, Reopened, SessionView, Timer
 use studyhall_core::notes::{Bookmark, Note};
 use studyhall_core::preferences::Preferences;
 use studyhall_core::study::{AnswerFeedback, CourseProgress, DailyActivity, Streak, TopicAccuracy};
+use studyhall_core::sync::account::SyncAccount;
+use studyhall_core::sync::worker::SyncState;
 use studyhall_core::{
     CourseSummary, ExamAnswerSaved, ExamPaper, ExamSummary, ImportOutcome, ObservedEvent,
     SearchHit, SystemCheck,
@@ -20,6 +22,7 @@ use crate::error::IpcError;
 use crate::events::ImportSource;
 use crate::state::AppState;
 use crate::stream::StreamServer;
+use crate::sync::SyncService;
 use crate::{import, inbox, lockdown};
 
 type Answer<T> = Result<T, IpcError>;
@@ -373,16 +376,19 @@ pub async fn log_exam_event(
     state.with_studyhall(|studyhall| studyhall.log_observed_event(&session_id, &event))
 }
 
-/// Submits, seals the result into the outbox and releases the window.
+/// Submits, seals the result into the outbox and releases the window; background sync
+/// delivers the result at once when the server answers.
 #[tauri::command]
 #[specta::specta]
 pub async fn submit_exam(
     app: AppHandle,
     state: State<'_, AppState>,
+    sync: State<'_, SyncService>,
     session_id: String,
 ) -> Answer<FinishedResult> {
     let result = state.with_studyhall(|studyhall| studyhall.submit_exam(&session_id))?;
     lockdown::follow(&app, &result.session);
+    sync.sync_now();
     Ok(result)
 }
 
@@ -476,4 +482,98 @@ pub async fn resume_exam_with_code(
         state.with_studyhall(|studyhall| studyhall.resume_exam_with_code(&session_id, &code))?;
     lockdown::follow(&app, &paper.session);
     Ok(paper)
+}
+
+/// Signs in to a Studyhall server (and fetches the keys it presents, without trusting
+/// them); background sync starts at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncService>,
+    server_url: String,
+    username: String,
+    password: String,
+) -> Answer<SyncAccount> {
+    let account = state
+        .with_own_studyhall(move |studyhall| studyhall.sign_in(&server_url, &username, &password))
+        .await?;
+    sync.sync_now();
+    Ok(account)
+}
+
+/// Signs out of the server; enrollment and waiting results stay.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out(state: State<'_, AppState>, sync: State<'_, SyncService>) -> Answer<()> {
+    state
+        .with_own_studyhall(|studyhall| studyhall.sign_out())
+        .await?;
+    sync.sync_now();
+    Ok(())
+}
+
+/// The signed-in account, if any (never its token).
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_account(state: State<'_, AppState>) -> Answer<Option<SyncAccount>> {
+    state.with_studyhall(|studyhall| studyhall.sync_account())
+}
+
+/// Trusts the server keys presented at sign-in, after the person compared their ids.
+#[tauri::command]
+#[specta::specta]
+pub async fn trust_server_keys(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncService>,
+    signing_key_id: String,
+    sealing_key_id: String,
+) -> Answer<SyncAccount> {
+    let account = state.with_studyhall(|studyhall| {
+        studyhall.trust_server_keys(&signing_key_id, &sealing_key_id)
+    })?;
+    sync.sync_now();
+    Ok(account)
+}
+
+/// Enrolls this device with the signed-in server using a one-time enrollment token.
+#[tauri::command]
+#[specta::specta]
+pub async fn enroll_device(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncService>,
+    enrollment_token: String,
+) -> Answer<SyncAccount> {
+    let account = state
+        .with_own_studyhall(move |studyhall| studyhall.enroll_this_device(&enrollment_token))
+        .await?;
+    sync.sync_now();
+    Ok(account)
+}
+
+/// Unlocks an exam with its key released by the signed-in server (instead of a start
+/// code); the session waits in the lobby.
+#[tauri::command]
+#[specta::specta]
+pub async fn begin_released_exam(
+    state: State<'_, AppState>,
+    exam_id: String,
+    extra_time_percent: u32,
+) -> Answer<ExamPaper> {
+    state.with_studyhall(|studyhall| studyhall.begin_exam_from_server(&exam_id, extra_time_percent))
+}
+
+/// The background sync's latest state.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(sync: State<'_, SyncService>) -> Answer<SyncState> {
+    Ok(sync.state())
+}
+
+/// Runs a sync round now; its progress arrives as `syncStateChanged` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_now(sync: State<'_, SyncService>) -> Answer<()> {
+    sync.sync_now();
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use studyhall_core::ImportOutcome;
+use studyhall_core::sync::worker::SyncState;
 use tauri_specta::Event;
 
 use crate::error::IpcError;
@@ -35,6 +36,12 @@ pub struct LibraryChanged {
     pub file: String,
     pub outcome: Option<ImportOutcome>,
     pub error: Option<IpcError>,
+}
+
+/// Background sync changed its state (a round began or ended, a download moved on).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct SyncStateChanged {
+    pub state: SyncState,
 }
 
 /// The locked exam window refused a close request (the proctor log records it).

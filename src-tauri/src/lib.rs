@@ -14,6 +14,7 @@ mod profile;
 mod startup;
 mod state;
 mod stream;
+mod sync;
 
 use tauri::Manager;
 
@@ -45,6 +46,9 @@ pub fn run() {
             bindings.mount_events(app);
             let profile_dir = profile::resolve(app.handle())?;
             app.manage(state::AppState::open(&profile_dir));
+            // After the façade opened the profile (which makes the device key on first
+            // run), so that the worker opens an existing one.
+            app.manage(sync::SyncService::start(app.handle(), &profile_dir));
             inbox::start(app.handle().clone());
             if let Some(server) = stream::StreamServer::start(app.handle()) {
                 app.manage(server);

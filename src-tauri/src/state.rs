@@ -47,6 +47,24 @@ impl AppState {
         Ok(call(studyhall).inspect_err(|error| tracing::warn!("core call failed: {error}"))?)
     }
 
+    /// Runs a façade call that waits for the network (signing in, enrolling) on a
+    /// profile handle of its own, on a blocking thread, so that study and exams never
+    /// wait for it.
+    pub async fn with_own_studyhall<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&mut Studyhall) -> Result<T, studyhall_core::Error> + Send + 'static,
+    ) -> Result<T, IpcError> {
+        let profile_dir = self.profile_dir.clone();
+        let outcome =
+            tauri::async_runtime::spawn_blocking(move || call(&mut Studyhall::open(&profile_dir)?))
+                .await
+                .map_err(|error| {
+                    tracing::error!("a background call failed: {error}");
+                    IpcError::internal()
+                })?;
+        Ok(outcome.inspect_err(|error| tracing::warn!("core call failed: {error}"))?)
+    }
+
     fn open_profile(&self) -> Result<Studyhall, studyhall_core::Error> {
         let profile = self.profile_dir.display();
         let studyhall = Studyhall::open(&self.profile_dir).inspect_err(

@@ -25,6 +25,7 @@ const LessonScreen = lazy(() => import("./study/LessonScreen.tsx").then((m) => (
 const ExamsScreen = lazy(() => import("./exam/ExamsScreen.tsx").then((m) => ({ default: m.ExamsScreen })));
 const ExamScreen = lazy(() => import("./exam/ExamScreen.tsx").then((m) => ({ default: m.ExamScreen })));
 const ExamResultScreen = lazy(() => import("./exam/ResultScreen.tsx").then((m) => ({ default: m.ResultScreen })));
+const SyncScreen = lazy(() => import("./sync/SyncScreen.tsx").then((m) => ({ default: m.SyncScreen })));
 const ExamResumeScreen = lazy(() => import("./exam/ResumeScreen.tsx").then((m) => ({ default: m.ResumeScreen })));
 
 function ScreenLoading() {
@@ -63,6 +64,9 @@ export function App({ preferences, preferencesError }: Props) {
               </Route>
               <Route path="/course/:packId/lesson/:lessonId">
                 {({ packId, lessonId }) => <LessonScreen key={`${packId}/${lessonId}`} packId={packId} lessonId={lessonId} />}
+              </Route>
+              <Route path="/sync">
+                <SyncScreen />
               </Route>
               <Route path="/exams">
                 <ExamsScreen />

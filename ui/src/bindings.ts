@@ -76,7 +76,10 @@ export const commands = {
 	resumeExam: (sessionId: string) => typedError<SessionView, IpcError>(__TAURI_INVOKE("resume_exam", { sessionId })),
 	/**  Something the exam screen blocked or noticed, for the proctor log. */
 	logExamEvent: (sessionId: string, event: ObservedEvent) => typedError<null, IpcError>(__TAURI_INVOKE("log_exam_event", { sessionId, event })),
-	/**  Submits, seals the result into the outbox and releases the window. */
+	/**
+	 *  Submits, seals the result into the outbox and releases the window; background sync
+	 *  delivers the result at once when the server answers.
+	 */
 	submitExam: (sessionId: string) => typedError<FinishedResult, IpcError>(__TAURI_INVOKE("submit_exam", { sessionId })),
 	/**  A submitted session's result (sealed on first asking). */
 	examResult: (sessionId: string) => typedError<FinishedResult, IpcError>(__TAURI_INVOKE("exam_result", { sessionId })),
@@ -92,6 +95,28 @@ export const commands = {
 	examResumeCount: (sessionId: string) => typedError<number, IpcError>(__TAURI_INVOKE("exam_resume_count", { sessionId })),
 	/**  Goes on past the reboot limit with the proctor's resume code. */
 	resumeExamWithCode: (sessionId: string, code: string) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("resume_exam_with_code", { sessionId, code })),
+	/**
+	 *  Signs in to a Studyhall server (and fetches the keys it presents, without trusting
+	 *  them); background sync starts at once.
+	 */
+	signIn: (serverUrl: string, username: string, password: string) => typedError<SyncAccount, IpcError>(__TAURI_INVOKE("sign_in", { serverUrl, username, password })),
+	/**  Signs out of the server; enrollment and waiting results stay. */
+	signOut: () => typedError<null, IpcError>(__TAURI_INVOKE("sign_out")),
+	/**  The signed-in account, if any (never its token). */
+	syncAccount: () => typedError<SyncAccount | null, IpcError>(__TAURI_INVOKE("sync_account")),
+	/**  Trusts the server keys presented at sign-in, after the person compared their ids. */
+	trustServerKeys: (signingKeyId: string, sealingKeyId: string) => typedError<SyncAccount, IpcError>(__TAURI_INVOKE("trust_server_keys", { signingKeyId, sealingKeyId })),
+	/**  Enrolls this device with the signed-in server using a one-time enrollment token. */
+	enrollDevice: (enrollmentToken: string) => typedError<SyncAccount, IpcError>(__TAURI_INVOKE("enroll_device", { enrollmentToken })),
+	/**
+	 *  Unlocks an exam with its key released by the signed-in server (instead of a start
+	 *  code); the session waits in the lobby.
+	 */
+	beginReleasedExam: (examId: string, extraTimePercent: number) => typedError<ExamPaper, IpcError>(__TAURI_INVOKE("begin_released_exam", { examId, extraTimePercent })),
+	/**  The background sync's latest state. */
+	syncStatus: () => typedError<SyncState, IpcError>(__TAURI_INVOKE("sync_status")),
+	/**  Runs a sync round now; its progress arrives as `syncStateChanged` events. */
+	syncNow: () => typedError<null, IpcError>(__TAURI_INVOKE("sync_now")),
 };
 
 /** Events */
@@ -99,6 +124,7 @@ export const events = {
 	closeRefused: makeEvent<CloseRefused, CloseRefused>("close-refused"),
 	importProgress: makeEvent<ImportProgress, ImportProgress>("import-progress"),
 	libraryChanged: makeEvent<LibraryChanged, LibraryChanged>("library-changed"),
+	syncStateChanged: makeEvent<SyncStateChanged, SyncStateChanged>("sync-state-changed"),
 };
 
 /* Types */
@@ -550,6 +576,27 @@ export type SectionSummary = {
 	items: number,
 };
 
+/**  Whether the profile trusts the keys a server presented. */
+export type ServerKeyTrust = 
+/**  Both keys are trusted: results are sealed to this server and its receipts verify. */
+"trusted" | 
+/**
+ *  The profile trusts no server signing key yet: compare the key ids with the ones
+ *  your administrator gave you, then confirm them.
+ */
+"unconfirmed" | 
+/**  The profile trusts other server keys: this server's receipts will not verify. */
+"different";
+
+/**  The keys a server presented at sign-in. */
+export type ServerKeysView = {
+	/**  Key id (RFC 7638 thumbprint) of the key that signs receipts. */
+	signing_key_id: string,
+	/**  Key id of the key results are sealed to. */
+	sealing_key_id: string,
+	trust: ServerKeyTrust,
+};
+
 export type SessionState = 
 /**  Created: rules and system check shown, the clock not started. */
 "lobby" | "running" | 
@@ -575,6 +622,73 @@ export type Streak = {
 	current_days: number,
 	longest_days: number,
 	studied_today: boolean,
+};
+
+/**  The profile's account on a server, as the app shows it. Never holds the token. */
+export type SyncAccount = {
+	server_url: string,
+	username: string,
+	/**  The account's roles on the server (learner, candidate, proctor, author, admin). */
+	roles: string[],
+	/**  When the sign-in stops working (RFC 3339). */
+	token_expires_at: string,
+	/**  The sign-in has expired: sign in again. */
+	token_expired: boolean,
+	/**  This installation's key is enrolled with the server (it may deliver results). */
+	device_enrolled: boolean,
+	/**  RFC 3339. */
+	enrolled_at: string | null,
+	/**  This installation's key id, for the administrator's device list. */
+	device_key_id: string,
+	server_keys: ServerKeysView,
+	/**  The last sync round that finished without an error (RFC 3339). */
+	last_sync_at: string | null,
+};
+
+/**  A pack being downloaded. */
+export type SyncDownload = {
+	pack_id: string,
+	version: string,
+	/**  Bytes; `f64` because TypeScript numbers are doubles. */
+	done: number | null,
+	total: number | null,
+};
+
+/**  What the worker is doing. */
+export type SyncPhase = 
+/**  Not signed in to a server: nothing to do. */
+"signed_out" | 
+/**  The last round went well; the next one is due at `next_round_at`. */
+"idle" | 
+/**  A round is under way. */
+"syncing" | 
+/**  The server could not be reached; it is tried again at `next_round_at`. */
+"offline" | 
+/**  The last round failed (`error` says why); it is tried again at `next_round_at`. */
+"error";
+
+/**  The sync state the app shows. */
+export type SyncState = {
+	phase: SyncPhase,
+	/**  Why the last round failed or the server could not be reached, in words. */
+	error: string | null,
+	/**  The last round that finished without an error (RFC 3339). */
+	last_sync_at: string | null,
+	/**  When the next round is due (RFC 3339), unless woken sooner. */
+	next_round_at: string | null,
+	/**  Exam results the server has not yet receipted. */
+	results_waiting: number,
+	/**  Progress events the server does not hold yet. */
+	events_waiting: number,
+	/**  The pack download under way. */
+	download: SyncDownload | null,
+	/**  Progress sync and pack downloads wait while an exam is being sat. */
+	held_for_exam: boolean,
+};
+
+/**  Background sync changed its state (a round began or ended, a download moved on). */
+export type SyncStateChanged = {
+	state: SyncState,
 };
 
 /**

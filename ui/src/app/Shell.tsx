@@ -10,6 +10,7 @@ import { useScreenFocus } from "./useScreenFocus.ts";
 import { ErrorBoundary } from "./ErrorBoundary.tsx";
 import { ExamIcon } from "../exam/icons.tsx";
 import { useImports } from "../library/imports.tsx";
+import { SyncIndicator } from "../sync/SyncIndicator.tsx";
 
 const NAVIGATION = [
   { href: "/", key: "library", Icon: LibraryIcon },
@@ -66,6 +67,7 @@ export function Shell({ children }: { children: ReactNode }) {
             </ul>
           </nav>
           <SearchBox />
+          <SyncIndicator />
         </div>
       </header>
       <main id="main" ref={main} className="app-main" tabIndex={-1}>

@@ -148,6 +148,11 @@ function BeginDialog({ exam, onClose }: { exam: ExamSummary; onClose(): void }) 
   const [breaks, setBreaks] = useState("0");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Signed in to a server, the key may come from there instead of a start code.
+  const [account] = useLoad(() => unwrap(commands.syncAccount()), null);
+  const signedIn = account.status === "ready" && account.data !== null && !account.data.token_expired ? account.data : null;
+  const [method, setMethod] = useState<"code" | "server">("code");
+  const fromServer = signedIn !== null && method === "server";
   const symbols = codeSymbols(code);
   const extraPercent = Number(extra.trim() === "" ? "0" : extra);
   const extraValid = Number.isInteger(extraPercent) && extraPercent >= 0 && extraPercent <= 300;
@@ -162,7 +167,9 @@ function BeginDialog({ exam, onClose }: { exam: ExamSummary; onClose(): void }) 
     setBusy(true);
     setError(null);
     try {
-      const paper = await unwrap(commands.beginExam(exam.exam_id, code, extraPercent));
+      const paper = await unwrap(
+        fromServer ? commands.beginReleasedExam(exam.exam_id, extraPercent) : commands.beginExam(exam.exam_id, code, extraPercent),
+      );
       const sessionId = paper.session.session_id;
       if (breakMinutes > 0) {
         // The exam is unlocked either way; the lobby shows whether breaks were given.
@@ -182,15 +189,41 @@ function BeginDialog({ exam, onClose }: { exam: ExamSummary; onClose(): void }) 
       open
       title={t("begin.title", { title: exam.title })}
       text={t("begin.text")}
-      submitLabel={t("begin.submit")}
-      busyLabel={t("begin.busy")}
+      submitLabel={fromServer ? t("begin.serverSubmit") : t("begin.submit")}
+      busyLabel={fromServer ? t("begin.serverBusy") : t("begin.busy")}
       busy={busy}
       error={error}
-      incomplete={symbols === 0}
+      incomplete={!fromServer && symbols === 0}
       onSubmit={() => void begin()}
       onCancel={onClose}
     >
-      <div className="field">
+      {signedIn !== null && (
+        <fieldset className="field">
+          <legend className="field__label">{t("begin.unlockWith")}</legend>
+          <div className="choices choices--list">
+            {(["code", "server"] as const).map((option) => (
+              <label key={option} className="choice">
+                <input
+                  type="radio"
+                  name="unlock-with"
+                  value={option}
+                  checked={method === option}
+                  onChange={() => {
+                    setMethod(option);
+                    setError(null);
+                  }}
+                  className="choice__input"
+                />
+                <span className="choice__label">
+                  {option === "code" ? t("begin.withCode") : t("begin.withServer", { username: signedIn.username })}
+                </span>
+              </label>
+            ))}
+          </div>
+          {fromServer && <p className="field__hint">{t("begin.withServerHint", { server: signedIn.server_url, username: signedIn.username })}</p>}
+        </fieldset>
+      )}
+      <div className="field" hidden={fromServer}>
         <label htmlFor="start-code" className="field__label">
           {t("begin.code")}
         </label>

@@ -24,7 +24,7 @@ use studyhall_signing::{PublicKey, SealingPublicKey};
 use super::{RequestFailure, ServerEndpoint, timestamp};
 use crate::error::{Error, Result};
 use crate::storage::{self, AccountRow, Durability};
-use crate::Studyhall;
+use crate::{ExamPaper, Studyhall};
 
 /// Where the server signs people in.
 pub const LOGIN_PATH: &str = "/v1/auth/login";
@@ -290,6 +290,23 @@ impl Studyhall {
         })?;
         tracing::info!(server = %row.server_url, device = %key_id, "device enrolled");
         self.sync_account()?.ok_or_else(not_signed_in)
+    }
+
+    /// Begins an exam with its key released by the signed-in server to this device, for
+    /// the signed-in candidate ([`Studyhall::begin_released_exam`]).
+    pub fn begin_exam_from_server(
+        &mut self,
+        exam_id: &str,
+        extra_time_percent: u32,
+    ) -> Result<ExamPaper> {
+        let credentials = self.sync_credentials()?.ok_or_else(not_signed_in)?;
+        self.begin_released_exam(
+            &credentials.server,
+            credentials.token(),
+            &credentials.username,
+            exam_id,
+            extra_time_percent,
+        )
     }
 
     /// The server and token to sync with, when signed in.

@@ -24,6 +24,7 @@ pub mod packs;
 pub mod progress;
 pub mod release;
 mod tls;
+pub mod worker;
 
 pub use tls::SERVER_CA_DIR;
 

@@ -28,14 +28,14 @@ on_both_backends!(a_result_sat_offline_is_delivered_once_the_server_answers);
 
 /// The candidate's side: a profile with the fixture exam installed, trusting the
 /// server's keys, on a clock the test moves.
-struct Candidate {
-    dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
+pub struct Candidate {
+    pub dir: tempfile::TempDir,
+    pub clock: Arc<ManualClock>,
     start_code: String,
 }
 
 impl Candidate {
-    fn new(keys: &ServerKeys) -> Self {
+    pub fn new(keys: &ServerKeys) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let publisher = SigningKey::generate().unwrap();
         let pack = dir.path().join("tiny.shexam");
@@ -58,12 +58,12 @@ impl Candidate {
         candidate
     }
 
-    fn open(&self) -> Studyhall {
+    pub fn open(&self) -> Studyhall {
         Studyhall::open_with_clock(&self.dir.path().join("profile"), self.clock.clone()).unwrap()
     }
 
     /// Sits the exam (no answers) and submits: the sealed result is in the outbox.
-    fn sit_exam(&self, app: &mut Studyhall) -> FinishedResult {
+    pub fn sit_exam(&self, app: &mut Studyhall) -> FinishedResult {
         let paper = app.begin_exam("tiny-exam", &self.start_code, 0).unwrap();
         let session = paper.session.session_id;
         let check = app.exam_system_check(1);
