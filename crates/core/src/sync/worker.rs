@@ -4,7 +4,7 @@
 //! takes an exclusive lock; writes from either side are short transactions.)
 //!
 //! While the profile is signed in, the worker runs a *round*: deliver the outbox's
-//! results, then download new packs. Rounds run every
+//! results, then sync progress events, then download new packs. Rounds run every
 //! [`WorkerSettings::interval`] while the server answers, back off exponentially (with
 //! jitter) while it does not, and run at once on [`SyncWorker::sync_now`].
 //!
@@ -387,6 +387,20 @@ impl Worker {
         let outbox = app.outbox_status()?;
         self.update(|state| state.results_waiting = outbox.waiting);
 
+        if !exam && !self.stopping() {
+            let app = self.app()?;
+            let progress = app.sync_progress(&credentials.server, credentials.token());
+            let events = app.progress_events_waiting()?;
+            self.update(|state| state.events_waiting = events);
+            match progress {
+                Ok(report) => {
+                    problems.extend(report.refused.into_iter().map(|r| {
+                        format!("a progress event was refused by the server: {}", r.reason)
+                    }))
+                }
+                Err(error) => problems.push(in_words(&error)),
+            }
+        }
         if !exam
             && !self.stopping()
             && let Err(error) = self.download_packs(&credentials)

@@ -63,3 +63,4 @@ mod release;
 mod server_process;
 mod store;
 mod sync;
+mod sync_account;
