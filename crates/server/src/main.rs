@@ -12,6 +12,12 @@ use studyhall_server::config::{CONFIG_FILE_ENV, Config};
 use studyhall_server::store::{self, NewAccount, Role, backup};
 use tracing_subscriber::EnvFilter;
 
+/// The blocking pool's threads per core. Its work here is CPU (unsealing and verifying
+/// results, checking forms, argon2, SQLite), so tokio's default of 512 threads only
+/// adds thread churn and switching when a thousand uploads arrive at once; queued work
+/// waits its turn instead.
+const BLOCKING_THREADS_PER_CORE: usize = 4;
+
 /// The variable `admin create` reads the password from (else the first line of stdin).
 const ADMIN_PASSWORD_ENV: &str = "STUDYHALL_ADMIN_PASSWORD";
 
@@ -83,7 +89,12 @@ fn main() -> anyhow::Result<()> {
         .config
         .or_else(|| std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from));
     let config = Config::load(config_file.as_deref())?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS_PER_CORE * cores)
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async {
         match cli.command {
             Command::Serve => serve(config).await,
