@@ -213,8 +213,14 @@ impl ServerEndpoint {
     /// [`ServerEndpoint::with_ca_certificate`] and [`Studyhall::server_endpoint`] for a
     /// private certificate authority.
     pub fn new(base_url: &str) -> Result<Self> {
+        Self::with_timeouts(base_url, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// The server at `base_url`, giving up on connecting after `connect` and on a whole
+    /// request after `request` (tests put a stalling proxy in between).
+    pub fn with_timeouts(base_url: &str, connect: Duration, request: Duration) -> Result<Self> {
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
-        let settings = tls::ClientSettings::new(CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+        let settings = tls::ClientSettings::new(connect, request);
         let http = settings.client(&base_url)?;
         Ok(Self {
             base_url,

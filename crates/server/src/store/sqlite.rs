@@ -483,6 +483,51 @@ fn pack_by_id(
     .transpose()
 }
 
+const SCHEDULE_COLUMNS: &str = "s.id, s.exam_id, s.exam_version, s.opens_at, s.closes_at, \
+     s.created_by, s.created_at, \
+     (SELECT group_concat(a.username) FROM exam_schedule_candidates c \
+      JOIN accounts a ON a.id = c.account_id WHERE c.schedule_id = s.id)";
+
+/// [`SCHEDULE_COLUMNS`] as stored, before they are checked.
+struct ScheduleRow {
+    id: String,
+    exam_id: String,
+    exam_version: String,
+    opens_at: i64,
+    closes_at: i64,
+    created_by: String,
+    created_at: i64,
+    candidates: Option<String>,
+}
+
+impl ScheduleRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            exam_id: row.get(1)?,
+            exam_version: row.get(2)?,
+            opens_at: row.get(3)?,
+            closes_at: row.get(4)?,
+            created_by: row.get(5)?,
+            created_at: row.get(6)?,
+            candidates: row.get(7)?,
+        })
+    }
+
+    fn into_schedule(self) -> Result<Schedule, StoreError> {
+        Ok(Schedule {
+            id: ScheduleId(uuid_from(&self.id)?),
+            exam_id: self.exam_id,
+            exam_version: self.exam_version,
+            opens_at: time_from(self.opens_at)?,
+            closes_at: time_from(self.closes_at)?,
+            candidates: parse_usernames(self.candidates.as_deref()),
+            created_by: AccountId(uuid_from(&self.created_by)?),
+            created_at: time_from(self.created_at)?,
+        })
+    }
+}
+
 /// `value` as an SQLite integer; sizes and offsets beyond `i64::MAX` cannot occur.
 fn sql_integer(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -626,51 +671,6 @@ impl Store for SqliteStore {
         &self,
         token_hash: &TokenHash,
         device: NewDevice,
-const SCHEDULE_COLUMNS: &str = "s.id, s.exam_id, s.exam_version, s.opens_at, s.closes_at, \
-     s.created_by, s.created_at, \
-     (SELECT group_concat(a.username) FROM exam_schedule_candidates c \
-      JOIN accounts a ON a.id = c.account_id WHERE c.schedule_id = s.id)";
-
-/// [`SCHEDULE_COLUMNS`] as stored, before they are checked.
-struct ScheduleRow {
-    id: String,
-    exam_id: String,
-    exam_version: String,
-    opens_at: i64,
-    closes_at: i64,
-    created_by: String,
-    created_at: i64,
-    candidates: Option<String>,
-}
-
-impl ScheduleRow {
-    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            exam_id: row.get(1)?,
-            exam_version: row.get(2)?,
-            opens_at: row.get(3)?,
-            closes_at: row.get(4)?,
-            created_by: row.get(5)?,
-            created_at: row.get(6)?,
-            candidates: row.get(7)?,
-        })
-    }
-
-    fn into_schedule(self) -> Result<Schedule, StoreError> {
-        Ok(Schedule {
-            id: ScheduleId(uuid_from(&self.id)?),
-            exam_id: self.exam_id,
-            exam_version: self.exam_version,
-            opens_at: time_from(self.opens_at)?,
-            closes_at: time_from(self.closes_at)?,
-            candidates: parse_usernames(self.candidates.as_deref()),
-            created_by: AccountId(uuid_from(&self.created_by)?),
-            created_at: time_from(self.created_at)?,
-        })
-    }
-}
-
     ) -> Result<Device, StoreError> {
         let token_hash = token_hash.clone();
         self.write(move |tx| {
@@ -1008,7 +1008,6 @@ impl ScheduleRow {
         })
         .await
     }
-}
     async fn create_schedule(&self, schedule: NewSchedule) -> Result<Schedule, StoreError> {
         self.write(move |tx| {
             let id = schedule.id.0.to_string();
@@ -1110,3 +1109,4 @@ impl ScheduleRow {
         })
         .collect()
     }
+}
