@@ -35,7 +35,7 @@ pub struct Client {
 /// The tests' HTTP client. reqwest is built with rustls and no default crypto provider
 /// (studyhall-core configures its own, on ring), so ring's is installed first.
 pub fn http_client() -> reqwest::Client {
-    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
