@@ -149,7 +149,8 @@ pub async fn create_schedule(
     Ok((StatusCode::CREATED, Json(schedule)))
 }
 
-/// The sittings: every one for staff, a candidate's own for a candidate.
+/// The sittings: every one for staff; for a candidate, their own, naming no other
+/// candidate.
 #[utoipa::path(get, path = "/v1/exams/schedules", tag = "exams",
     security(("bearer" = [])),
     responses(
@@ -164,7 +165,13 @@ pub async fn list_schedules(
     let staff = caller.account.has_any_role(AdminOrProctor::ROLES);
     let only = (!staff).then_some(caller.account.id);
     let mut schedules = Vec::new();
-    for schedule in state.store.schedules(only).await? {
+    for mut schedule in state.store.schedules(only).await? {
+        if !staff {
+            // A candidate learns that they are registered, not who else is.
+            schedule
+                .candidates
+                .retain(|username| *username == caller.account.username);
+        }
         let releases = state
             .store
             .releases(schedule.id)
@@ -482,8 +489,39 @@ enum Entry {
     Unlocked(Arc<UnlockedExam>),
     /// Not in the catalogue when last asked.
     NotPublished(Instant),
-    /// Published, but this server cannot open it (the reason in words).
-    Locked(String),
+    /// Published, but this server could not open it when last tried.
+    Locked(ExamUnavailable, Instant),
+}
+
+/// Why this server cannot open a published exam pack.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ExamUnavailable {
+    #[error("it is a course pack, not an exam")]
+    CoursePack,
+    #[error("the publisher keys cannot be read: {0}")]
+    PublisherKeys(String),
+    #[error("a temporary copy cannot be made: {0}")]
+    TemporaryCopy(String),
+    #[error("{0}")]
+    Pack(String),
+    #[error(
+        "its key is sealed for server key {sealed_for}, and this server's sealing key is \
+         {ours} ({why}); publish a pack built for this server's key"
+    )]
+    OtherServer {
+        sealed_for: String,
+        ours: String,
+        why: String,
+    },
+    #[error("its item bank cannot be unlocked: {0}")]
+    Bank(String),
+}
+
+impl ExamUnavailable {
+    /// Whether trying again later may succeed (the pack itself is fine).
+    fn may_pass(&self) -> bool {
+        matches!(self, Self::PublisherKeys(_) | Self::TemporaryCopy(_))
+    }
 }
 
 /// What the server holds of an exam. Its `Debug` names the exam, never its items.
@@ -491,8 +529,8 @@ enum Entry {
 pub enum ExamLookup {
     Unlocked(Arc<UnlockedExam>),
     NotPublished,
-    /// Published, but this server cannot open it: the reason in words.
-    Locked(String),
+    /// Published, but this server cannot open it.
+    Locked(ExamUnavailable),
 }
 
 impl fmt::Debug for ExamLookup {
@@ -533,7 +571,13 @@ impl UnlockedExams {
         let entries = self.entries.lock().map_err(|_| ApiError::Internal)?;
         Ok(match entries.get(&key) {
             Some(Entry::Unlocked(exam)) => Some(ExamLookup::Unlocked(Arc::clone(exam))),
-            Some(Entry::Locked(reason)) => Some(ExamLookup::Locked(reason.clone())),
+            Some(Entry::Locked(reason, at))
+                if !reason.may_pass()
+                    || (freshness == Freshness::Remembered && at.elapsed() < RECHECK_ABSENT) =>
+            {
+                Some(ExamLookup::Locked(reason.clone()))
+            }
+            Some(Entry::Locked(..)) => None,
             Some(Entry::NotPublished(at))
                 if freshness == Freshness::Remembered && at.elapsed() < RECHECK_ABSENT =>
             {
@@ -565,7 +609,7 @@ pub async fn unlocked_exam(
     Ok(match entry {
         Entry::Unlocked(exam) => ExamLookup::Unlocked(exam),
         Entry::NotPublished(_) => ExamLookup::NotPublished,
-        Entry::Locked(reason) => ExamLookup::Locked(reason),
+        Entry::Locked(reason, _) => ExamLookup::Locked(reason),
     })
 }
 
@@ -575,7 +619,7 @@ async fn open_published(state: &AppState, exam_id: &str, version: &str) -> Resul
         return Ok(absent());
     };
     if record.kind != PackKind::Exam {
-        return Ok(Entry::Locked("it is a course pack, not an exam".to_owned()));
+        return Ok(Entry::Locked(ExamUnavailable::CoursePack, Instant::now()));
     }
     let Some(bytes) = state
         .store
@@ -604,7 +648,7 @@ async fn open_published(state: &AppState, exam_id: &str, version: &str) -> Resul
         }
         Err(reason) => {
             tracing::warn!(exam = exam_id, version, %reason, "exam pack cannot be opened");
-            Entry::Locked(reason)
+            Entry::Locked(reason, Instant::now())
         }
     })
 }
@@ -615,32 +659,31 @@ fn open_for_server(
     bytes: &[u8],
     publisher_dir: &Path,
     server: &SealingKey,
-) -> Result<UnlockedExam, String> {
+) -> Result<UnlockedExam, ExamUnavailable> {
     let trust = TrustStore::from_dir(publisher_dir)
-        .map_err(|e| format!("the publisher keys cannot be read: {e}"))?;
+        .map_err(|e| ExamUnavailable::PublisherKeys(e.to_string()))?;
     // The core reads packs from files: open a private copy of exactly these bytes.
     let mut file = tempfile::Builder::new()
         .prefix("studyhall-exam-")
         .tempfile()
-        .map_err(|e| format!("a temporary copy cannot be made: {e}"))?;
+        .map_err(|e| ExamUnavailable::TemporaryCopy(e.to_string()))?;
     file.write_all(bytes)
         .and_then(|()| file.flush())
-        .map_err(|e| format!("a temporary copy cannot be written: {e}"))?;
+        .map_err(|e| ExamUnavailable::TemporaryCopy(e.to_string()))?;
     let pack = open_exam(file.path(), &trust).map_err(|e| {
-        e.to_string()
-            .replace(&file.path().display().to_string(), "the pack")
+        ExamUnavailable::Pack(
+            e.to_string()
+                .replace(&file.path().display().to_string(), "the pack"),
+        )
     })?;
     let key = ContentKey::unwrap_released(server, &pack.manifest.release, &pack.manifest.binding())
-        .map_err(|e| {
-            format!(
-                "its key is sealed for server key {}, and this server's sealing key is {} ({e}); \
-                 publish a pack built for this server's key",
-                pack.manifest.release.recipient(),
-                server.key_id()
-            )
+        .map_err(|e| ExamUnavailable::OtherServer {
+            sealed_for: pack.manifest.release.recipient().to_string(),
+            ours: server.key_id().to_string(),
+            why: e.to_string(),
         })?;
     pack.unlock_with_key(&key)
-        .map_err(|e| format!("its item bank cannot be unlocked: {e}"))
+        .map_err(|e| ExamUnavailable::Bank(e.to_string()))
 }
 
 #[cfg(test)]

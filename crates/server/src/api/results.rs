@@ -229,6 +229,12 @@ async fn receive(
         signed,
         sealed_sha256,
     } = opened;
+    // Only an enrolled device's result may make the server look up (and open) an exam:
+    // anyone can sign a result with a key of their own.
+    let device_key_id = KeyId::new(document.device_kid.clone());
+    if state.store.device_by_key(&device_key_id).await?.is_none() {
+        return Err(ApiError::DeviceNotEnrolled(document.device_kid));
+    }
     let form_checked = match form_checked {
         Some(checked) => checked,
         None => {
@@ -242,10 +248,6 @@ async fn receive(
             check_form(&document, &lookup)?
         }
     };
-    let device_key_id = KeyId::new(document.device_kid.clone());
-    if state.store.device_by_key(&device_key_id).await?.is_none() {
-        return Err(ApiError::DeviceNotEnrolled(document.device_kid));
-    }
     let received_at = state.now();
     let receipt = Receipt {
         v: RECEIPT_VERSION,
