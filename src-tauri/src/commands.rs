@@ -560,7 +560,14 @@ pub async fn begin_released_exam(
     exam_id: String,
     extra_time_percent: u32,
 ) -> Answer<ExamPaper> {
-    state.with_studyhall(|studyhall| studyhall.begin_exam_from_server(&exam_id, extra_time_percent))
+    // The server is asked on a profile handle of its own, so that study and exam
+    // commands never wait on the network.
+    let wanted = exam_id.clone();
+    let released = state
+        .with_own_studyhall(move |studyhall| studyhall.fetch_released_key_from_server(&wanted))
+        .await?;
+    state
+        .with_studyhall(|studyhall| studyhall.begin_with_released_key(released, extra_time_percent))
 }
 
 /// The background sync's latest state.

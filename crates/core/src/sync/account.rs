@@ -21,10 +21,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use studyhall_signing::{PublicKey, SealingPublicKey};
 
+use super::release::ReleasedExamKey;
 use super::{RequestFailure, ServerEndpoint, timestamp};
+use crate::Studyhall;
 use crate::error::{Error, Result};
 use crate::storage::{self, AccountRow, Durability};
-use crate::{ExamPaper, Studyhall};
 
 /// Where the server signs people in.
 pub const LOGIN_PATH: &str = "/v1/auth/login";
@@ -292,20 +293,16 @@ impl Studyhall {
         self.sync_account()?.ok_or_else(not_signed_in)
     }
 
-    /// Begins an exam with its key released by the signed-in server to this device, for
-    /// the signed-in candidate ([`Studyhall::begin_released_exam`]).
-    pub fn begin_exam_from_server(
-        &mut self,
-        exam_id: &str,
-        extra_time_percent: u32,
-    ) -> Result<ExamPaper> {
+    /// Fetches the key of `exam_id` released by the signed-in server to this device, for
+    /// the signed-in candidate ([`Studyhall::fetch_released_key`]); begin the session with
+    /// [`Studyhall::begin_with_released_key`].
+    pub fn fetch_released_key_from_server(&self, exam_id: &str) -> Result<ReleasedExamKey> {
         let credentials = self.sync_credentials()?.ok_or_else(not_signed_in)?;
-        self.begin_released_exam(
+        self.fetch_released_key(
             &credentials.server,
             credentials.token(),
             &credentials.username,
             exam_id,
-            extra_time_percent,
         )
     }
 

@@ -26,7 +26,7 @@ use studyhall_signing::{
 
 use super::{RequestFailure, ServerEndpoint};
 use crate::Studyhall;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exams::ExamPaper;
 
 /// The JWS `typ` of a device's request for an exam's key.
@@ -220,6 +220,24 @@ pub fn verify_release(
     Ok(release)
 }
 
+/// An exam's content key as the server released it to this device, verified, with
+/// what the proctor log records of the release. Its `Debug` never shows the key.
+pub struct ReleasedExamKey {
+    exam_id: String,
+    version: String,
+    key: ContentKey,
+    log_detail: serde_json::Value,
+}
+
+impl std::fmt::Debug for ReleasedExamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReleasedExamKey")
+            .field("exam_id", &self.exam_id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Studyhall {
     /// Asks `server` to release the key of the newest installed version of `exam_id` to
     /// this device, as the candidate `username` signed in with `token`, and begins a
@@ -227,6 +245,10 @@ impl Studyhall {
     /// proctor log records the release. Refusals come in the server's words ("the
     /// sitting … opens at 14:00 UTC …", "this account is not registered …"); an
     /// unreachable server is a [`RequestFailure`].
+    ///
+    /// Holds `self` while the server answers; the app, which must not wait on the
+    /// network while it holds its profile, calls [`Studyhall::fetch_released_key`] on a
+    /// profile handle of its own and then [`Studyhall::begin_with_released_key`].
     pub fn begin_released_exam(
         &mut self,
         server: &ServerEndpoint,
@@ -235,7 +257,20 @@ impl Studyhall {
         exam_id: &str,
         extra_time_percent: u32,
     ) -> Result<ExamPaper> {
-        let attempt = self.prepare_attempt(exam_id, extra_time_percent)?;
+        let released = self.fetch_released_key(server, token, username, exam_id)?;
+        self.begin_with_released_key(released, extra_time_percent)
+    }
+
+    /// The network half of [`Studyhall::begin_released_exam`]: the verified release of
+    /// the newest installed version of `exam_id`, for this device. Writes nothing.
+    pub fn fetch_released_key(
+        &self,
+        server: &ServerEndpoint,
+        token: &str,
+        username: &str,
+        exam_id: &str,
+    ) -> Result<ReleasedExamKey> {
+        let attempt = self.prepare_attempt(exam_id, 0)?;
         let ephemeral = SealingKey::generate()?;
         let device_kid = self.device_key.key_id().as_str().to_owned();
         let request = ReleaseRequest {
@@ -274,7 +309,7 @@ impl Studyhall {
         let key = ContentKey::unwrap_released(&ephemeral, &release.sealed_key, &aad)
             .map_err(|e| bad_reply(ReleaseError::Unseal(e)))?;
         let stamp = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let detail = serde_json::json!({
+        let log_detail = serde_json::json!({
             "candidate": release.candidate,
             "server": server.base_url(),
             "server_kid": release.server_kid,
@@ -283,8 +318,32 @@ impl Studyhall {
             "opens_at": stamp(release.opens_at),
             "closes_at": stamp(release.closes_at),
         });
-        let paper = self.begin_with_key(attempt, &key, Some(detail))?;
-        tracing::info!(exam = exam_id, session = %paper.session.session_id, "exam key released by the server");
+        Ok(ReleasedExamKey {
+            exam_id: exam_id.to_owned(),
+            version: attempt.version,
+            key,
+            log_detail,
+        })
+    }
+
+    /// Begins a session with a key [`Studyhall::fetch_released_key`] brought, as
+    /// [`Studyhall::begin_exam`] does with a start code; the proctor log records the
+    /// release. Refused when the installed version changed in between.
+    pub fn begin_with_released_key(
+        &mut self,
+        released: ReleasedExamKey,
+        extra_time_percent: u32,
+    ) -> Result<ExamPaper> {
+        let attempt = self.prepare_attempt(&released.exam_id, extra_time_percent)?;
+        if attempt.version != released.version {
+            return Err(Error::InvalidInput(format!(
+                "exam {} changed to version {} while its key was being released for {}: \
+                 ask for the key again",
+                released.exam_id, attempt.version, released.version
+            )));
+        }
+        let paper = self.begin_with_key(attempt, &released.key, Some(released.log_detail))?;
+        tracing::info!(exam = %released.exam_id, session = %paper.session.session_id, "exam key released by the server");
         Ok(paper)
     }
 }
