@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use studyhall_signing::{PublicKey, SealingPublicKey};
 
 use super::release::ReleasedExamKey;
-use super::{RequestFailure, ServerEndpoint, timestamp};
+use super::{ServerEndpoint, timestamp};
 use crate::Studyhall;
 use crate::error::{Error, Result};
 use crate::storage::{self, AccountRow, Durability};
@@ -130,7 +130,7 @@ struct AccountReply {
 }
 
 fn bad_reply(error: serde_json::Error) -> Error {
-    Error::Server(RequestFailure::BadReply(error.to_string()))
+    Error::Server(super::bad_reply(error))
 }
 
 fn not_signed_in() -> Error {

@@ -362,6 +362,11 @@ fn upload_reply(body: &str) -> std::result::Result<UploadReply, RequestFailure> 
     serde_json::from_str(body).map_err(|e| RequestFailure::BadReply(e.to_string()))
 }
 
+/// A server answer that could not be read as what it should be.
+pub(crate) fn bad_reply(error: impl std::fmt::Display) -> RequestFailure {
+    RequestFailure::BadReply(error.to_string())
+}
+
 /// How long to wait after the `failures`-th failed attempt in a row: 30 s, doubling,
 /// at most an hour, then scaled by `jitter` (0–1) into its upper half.
 pub fn retry_delay(failures: u32, jitter: f64) -> Duration {

@@ -199,7 +199,7 @@ struct AccountReply {
 }
 
 fn bad_reply(error: serde_json::Error) -> Error {
-    Error::Server(RequestFailure::BadReply(error.to_string()))
+    Error::Server(super::bad_reply(error))
 }
 
 /// The path of a pull from `cursor` (`None`: from the start).

@@ -24,7 +24,7 @@ use studyhall_signing::{
     ContentKey, Sealed, SealingKey, SealingPublicKey, SigningError, SigningKey, TrustStore, jws,
 };
 
-use super::{RequestFailure, ServerEndpoint};
+use super::{RequestFailure, ServerEndpoint, bad_reply};
 use crate::Studyhall;
 use crate::error::{Error, Result};
 use crate::exams::ExamPaper;
@@ -349,10 +349,6 @@ impl Studyhall {
 }
 
 /// An answer this installation cannot use, as a [`RequestFailure`].
-fn bad_reply(error: impl std::fmt::Display) -> RequestFailure {
-    RequestFailure::BadReply(error.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

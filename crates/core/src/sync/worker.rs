@@ -252,12 +252,11 @@ impl Worker {
         loop {
             let outcome = self.round().unwrap_or_else(|error| {
                 tracing::warn!(%error, "sync round failed");
-                if !matches!(error, Error::Server(_)) {
-                    // Open the profile afresh next time (it may have been repaired).
-                    self.app = None;
-                }
                 classify(&error)
             });
+            // Each round opens the profile afresh: the trusted publishers and servers
+            // are read when it opens, and the app may have trusted new ones meanwhile.
+            self.app = None;
             let wait = self.wait_after(&outcome);
             let next =
                 self.clock.now().to_utc() + chrono::Duration::from_std(wait).unwrap_or_default();
