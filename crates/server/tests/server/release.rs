@@ -479,7 +479,7 @@ async fn a_registered_candidate_has_the_key_released_in_the_window_and_sits_the_
     // The same result with two items of its form swapped, signed by the same device:
     // refused, naming the item, and not stored.
     let mut document = verify_sealed(&finished.sealed, &sitting.keys.sealing, None).unwrap();
-    document.result_id = uuid::Uuid::now_v7().to_string();
+    document.result_id = Uuid::now_v7().to_string();
     let section = document
         .form
         .sections
