@@ -109,7 +109,11 @@ impl SqliteStore {
                 let _ = answer.send(committed.and(outcome));
             })
         });
-        let stopped = || StoreError::Backend("the database writer has stopped".to_owned());
+        let stopped = || {
+            StoreError::Backend(
+                "the database did not take the write (see the server log)".to_owned(),
+            )
+        };
         self.writer.send(job).map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
     }
@@ -176,8 +180,32 @@ fn write_batches(mut conn: Connection, jobs: &std::sync::mpsc::Receiver<WriteJob
                 continue;
             }
         };
-        let replies: Vec<WriteReply> = batch.into_iter().map(|job| job(&tx)).collect();
-        let committed = tx.commit().map_err(|e| e.to_string());
+        let mut replies: Vec<WriteReply> = Vec::with_capacity(batch.len());
+        let mut broken = None;
+        for job in batch {
+            if broken.is_some() {
+                // Dropped unanswered: its caller hears that the write did not happen.
+                continue;
+            }
+            // A panicking write must not take the writer (and every later write) down.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx))) {
+                Ok(reply) => replies.push(reply),
+                Err(_) => broken = Some("a write panicked".to_owned()),
+            }
+            // SQLite rolls a transaction back by itself on some errors (a full disk, an
+            // I/O error); what would follow would run outside any transaction.
+            if broken.is_none() && tx.is_autocommit() {
+                broken = Some("the transaction was rolled back by SQLite".to_owned());
+            }
+        }
+        let committed = match broken {
+            Some(why) => {
+                tracing::error!(%why, "a batch of writes was abandoned");
+                drop(tx);
+                Err(format!("the database did not take the write: {why}"))
+            }
+            None => tx.commit().map_err(|e| e.to_string()),
+        };
         for reply in replies {
             reply(committed.clone().map_err(StoreError::Backend));
         }
