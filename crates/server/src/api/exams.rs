@@ -473,6 +473,9 @@ async fn published_exam(
 #[derive(Default)]
 pub struct UnlockedExams {
     entries: Mutex<HashMap<(String, String), Entry>>,
+    /// Held while a pack is read and opened, so that a burst of uploads reaching a
+    /// fresh server opens it once rather than once per upload.
+    opening: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for UnlockedExams {
@@ -597,6 +600,13 @@ pub async fn unlocked_exam(
     freshness: Freshness,
 ) -> Result<ExamLookup, ApiError> {
     if let Some(lookup) = state.exams.remembered(exam_id, version, freshness)? {
+        return Ok(lookup);
+    }
+    let _opening = state.exams.opening.lock().await;
+    // Another request may have opened it while this one waited.
+    if let Some(lookup @ ExamLookup::Unlocked(_)) =
+        state.exams.remembered(exam_id, version, freshness)?
+    {
         return Ok(lookup);
     }
     let entry = open_published(state, exam_id, version).await?;
