@@ -19,7 +19,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::header::{
-    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE,
+    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, IF_RANGE,
+    RANGE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -128,6 +129,7 @@ pub async fn list_packs(
         ("version" = String, Path, description = "the pack's version"),
         ("Range" = Option<String>, Header, description = "one range, `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`"),
         ("If-None-Match" = Option<String>, Header, description = "the ETag held; 304 when it is current"),
+        ("If-Range" = Option<String>, Header, description = "the ETag of the part held; the range is sent only when it is current, else the whole file"),
     ),
     responses(
         (status = 200, description = "the whole file", content_type = "application/octet-stream", body = Vec<u8>),
@@ -158,8 +160,14 @@ pub async fn download_pack(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag_value)]).into_response());
     }
+    // A resumed download names the file its first part came from (RFC 9110 §13.1.5: a
+    // strong ETag match, else the whole file).
+    let range_applies = headers
+        .get(IF_RANGE)
+        .is_none_or(|held| held.to_str().is_ok_and(|held| held.trim() == etag));
     let range = headers
         .get(RANGE)
+        .filter(|_| range_applies)
         .and_then(|value| value.to_str().ok())
         .and_then(|text| parse_range(text, pack.size))
         .transpose();

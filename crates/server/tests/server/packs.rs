@@ -6,7 +6,7 @@ use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use reqwest::header::{
-    ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RANGE,
+    ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, IF_RANGE, RANGE,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -238,6 +238,30 @@ async fn published_packs_are_listed_and_download_whole_and_in_ranges(database_ur
     assert_eq!(status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(headers[ETAG].to_str().unwrap(), etag);
     assert_eq!([head, rest].concat(), course);
+
+    // A resume names the file its first part came from: the same one gets the range,
+    // another (the pack was replaced meanwhile) the whole file.
+    let (status, _, rest) = client
+        .download(
+            &learner,
+            &path,
+            &[(RANGE, "bytes=100-".to_owned()), (IF_RANGE, etag.clone())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(rest, course[100..]);
+    let (status, _, whole) = client
+        .download(
+            &learner,
+            &path,
+            &[
+                (RANGE, "bytes=100-".to_owned()),
+                (IF_RANGE, "\"0000\"".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(whole, course);
 
     // The copy held is current: nothing to send.
     let (status, headers, body) = client
