@@ -38,6 +38,7 @@ mod postgres;
 #[path = "../tests/server/server_process.rs"]
 mod server_process;
 
+use anyhow::{Context as _, bail};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -384,15 +385,14 @@ impl Bench {
         }
     }
 
-    async fn upload(&self, client: &reqwest::Client, body: String) -> Result<StatusCode, String> {
-        client
+    async fn upload(&self, client: &reqwest::Client, body: String) -> anyhow::Result<StatusCode> {
+        Ok(client
             .post(self.server.url("/v1/results"))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .send()
-            .await
-            .map(|response| response.status())
-            .map_err(|e| e.to_string())
+            .await?
+            .status())
     }
 
     /// Rows in the server's results table, read from the database itself, and how many
@@ -428,26 +428,21 @@ fn upload_request(address: &str, body: &str) -> Vec<u8> {
 /// Sends `request` on a connection of its own, as a kiosk would, and returns the
 /// answer's status. The load generator speaks HTTP by hand so that its own CPU cost, on
 /// the same cores as the server, stays small.
-async fn upload_on_new_connection(address: &str, request: &[u8]) -> Result<StatusCode, String> {
+async fn upload_on_new_connection(address: &str, request: &[u8]) -> anyhow::Result<StatusCode> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .map_err(|e| e.to_string())?;
-    stream.write_all(request).await.map_err(|e| e.to_string())?;
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    stream.write_all(request).await?;
     // The server closes the connection after its answer (`connection: close`).
     let mut answer = Vec::new();
-    stream
-        .read_to_end(&mut answer)
-        .await
-        .map_err(|e| e.to_string())?;
+    stream.read_to_end(&mut answer).await?;
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut response = httparse::Response::new(&mut headers);
     match response.parse(&answer) {
         Ok(httparse::Status::Complete(_)) => response
             .code
             .and_then(|code| StatusCode::from_u16(code).ok())
-            .ok_or_else(|| "an answer without a status".to_owned()),
-        _ => Err(format!("an incomplete answer of {} bytes", answer.len())),
+            .context("an answer without a status"),
+        _ => bail!("an incomplete answer of {} bytes", answer.len()),
     }
 }
 
@@ -582,7 +577,7 @@ async fn ingest(backend: Backend, args: &IngestArgs) -> Verdict {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let Some(body) = sealed.get(n) else { break };
                     let status = bench.upload(&bench.http, body.clone()).await;
-                    if status != Ok(StatusCode::CREATED)
+                    if !matches!(status, Ok(StatusCode::CREATED))
                         && errors.fetch_add(1, Ordering::Relaxed) < 5
                     {
                         eprintln!("  upload {n}: {status:?}");
@@ -656,8 +651,8 @@ async fn burst(backend: Backend, args: &BurstArgs) -> Verdict {
     // holds the exam in memory, as it does after the day's first upload.
     let first = sealed.pop().unwrap();
     assert_eq!(
-        bench.upload(&bench.http, first).await,
-        Ok(StatusCode::CREATED)
+        bench.upload(&bench.http, first).await.unwrap(),
+        StatusCode::CREATED
     );
     let address = bench
         .server
@@ -686,7 +681,7 @@ async fn burst(backend: Backend, args: &BurstArgs) -> Verdict {
     let mut errors = 0usize;
     for client in clients {
         let (status, latency) = client.await.unwrap();
-        if status != Ok(StatusCode::CREATED) {
+        if !matches!(status, Ok(StatusCode::CREATED)) {
             errors += 1;
             if errors <= 5 {
                 eprintln!("  an upload failed: {status:?}");
