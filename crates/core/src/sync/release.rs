@@ -59,6 +59,7 @@ pub const SCHEDULES_PATH: &str = "/v1/exams/schedules";
 
 /// A sitting for staff to schedule: the published exam, its window, its candidates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SittingRequest {
     pub exam_id: String,
     pub version: String,
@@ -109,6 +110,7 @@ pub struct ReleaseRequest {
 
 /// The body of `POST` [`release_path`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ReleaseRequestBody {
     /// A compact JWS ([`RELEASE_REQUEST_TYP`]) by the device key over a [`ReleaseRequest`].
     pub request: String,
@@ -116,6 +118,7 @@ pub struct ReleaseRequestBody {
 
 /// The server's answer to a release request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ReleaseReply {
     /// A compact JWS ([`KEY_RELEASE_TYP`]) by the server signing key over a [`ReleasedKey`].
     pub release: String,

@@ -30,8 +30,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use studyhall_core::exam::pack::{UnlockedExam, open_exam};
 use studyhall_core::sync::release::{
-    MAX_REQUEST_SKEW_SECONDS, RELEASE_REQUEST_TYP, RELEASE_VERSION, ReleaseRequest, ReleasedKey,
-    release_aad,
+    MAX_REQUEST_SKEW_SECONDS, RELEASE_REQUEST_TYP, RELEASE_VERSION, ReleaseReply, ReleaseRequest,
+    ReleaseRequestBody, ReleasedKey, SittingRequest, release_aad,
 };
 use studyhall_signing::{ContentKey, SealingKey, TrustStore, jws};
 use utoipa::ToSchema;
@@ -64,19 +64,6 @@ impl Policy for StaffOrCandidate {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Proctor, Role::Candidate];
 }
 
-/// A sitting to schedule.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ScheduleRequest {
-    pub exam_id: String,
-    /// The exam pack's version, as published.
-    pub version: String,
-    /// RFC 3339; the window is `opens_at` ≤ t < `closes_at`.
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
-    /// Usernames of accounts with the candidate role.
-    pub candidates: Vec<String>,
-}
-
 /// A sitting, with the key releases made for it (a candidate sees only their own).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ScheduleView {
@@ -89,24 +76,10 @@ pub struct ScheduleList {
     pub schedules: Vec<ScheduleView>,
 }
 
-/// The body of a release request.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ReleaseRequestBody {
-    /// A compact JWS (EdDSA, `typ` `studyhall-release-request+jws`) by the enrolled
-    /// device key over `{v, exam_id, version, username, ephemeral_key, issued_at}`.
-    pub request: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ReleaseReply {
-    /// A compact JWS (`typ` `studyhall-key-release+jws`) by the server signing key.
-    pub release: String,
-}
-
 /// Schedules a sitting of a published exam for named candidates.
 #[utoipa::path(post, path = "/v1/exams/schedules", tag = "exams",
     security(("bearer" = [])),
-    request_body = ScheduleRequest,
+    request_body = SittingRequest,
     responses(
         (status = 201, body = Schedule),
         (status = 400, description = "the window or a candidate is wrong; the message says which", body = ErrorBody),
@@ -118,7 +91,7 @@ pub struct ReleaseReply {
 pub async fn create_schedule(
     State(state): State<AppState>,
     caller: Authorized<AdminOrProctor>,
-    Json(request): Json<ScheduleRequest>,
+    Json(request): Json<SittingRequest>,
 ) -> Result<(StatusCode, Json<Schedule>), ApiError> {
     let now = state.now();
     check_window(request.opens_at, request.closes_at, now)?;
