@@ -10,6 +10,7 @@
 
 mod generate;
 mod process;
+mod room;
 mod run;
 mod setup;
 mod test;

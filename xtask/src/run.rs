@@ -15,6 +15,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 
 use crate::process;
+use crate::room;
 use crate::setup;
 use crate::workspace::{self, Workspace};
 
@@ -33,6 +34,7 @@ const PROCTOR_PIN_LABEL: &str = "Proctor PIN:";
 
 pub fn run(workspace: &Workspace) -> Result<()> {
     ensure_display()?;
+    room::ensure_room_for_build(workspace.target_dir())?;
     setup::setup(workspace)?;
     build(workspace)?;
     let profile = profile_dir()?;

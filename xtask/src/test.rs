@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::process;
+use crate::room;
 use crate::setup;
 use crate::workspace::{self, Workspace};
 
@@ -17,6 +18,10 @@ struct Step {
 }
 
 const STEPS: &[Step] = &[
+    Step {
+        name: "disk room",
+        run: |workspace, _| room::ensure_room_for_build(workspace.target_dir()),
+    },
     Step {
         name: "setup",
         run: |workspace, _| setup::setup(workspace),
