@@ -18,12 +18,17 @@
 //!   [`Studyhall`] at all, so a background worker can download without holding the
 //!   façade and then install with [`Studyhall::install_fetched_pack`].
 //! - One download of a pack at a time: the `.part` is locked while it is written.
+//! - A profile's downloads give way to an exam: while one is being sat (a session
+//!   running or on a break), a download stops within [`PAUSE_CHECK_BYTES`] or
+//!   [`PAUSE_CHECK_INTERVAL`], keeping its bytes, and nothing is installed (an import
+//!   writes a lot); both continue once the exam is handed in.
 //!
 //! Blocking I/O: call from a worker thread, never from an async task.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
@@ -46,6 +51,10 @@ pub const SYNC_EVERY: u64 = 4 << 20;
 /// How many times one download starts again from the first byte (the pack changed on
 /// the server) before it gives up.
 const MAX_RESTARTS: u32 = 2;
+/// A download asks whether it may go on after this many bytes, or after
+/// [`PAUSE_CHECK_INTERVAL`] on a slow line, whichever comes first.
+pub const PAUSE_CHECK_BYTES: u64 = 256 << 10;
+pub const PAUSE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Course pack or exam pack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -124,6 +133,26 @@ pub struct FetchedPack {
     pub received: u64,
 }
 
+/// What [`fetch_pack`] ended with.
+#[derive(Debug)]
+pub enum Fetch {
+    /// Every byte is on disk and matches the catalogue.
+    Complete(FetchedPack),
+    /// Told to stop: the bytes so far stay in the `.part` for the next download.
+    Paused(PausedDownload),
+}
+
+/// A download that stopped for an exam, to continue after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PausedDownload {
+    pub pack_id: String,
+    pub version: String,
+    /// Bytes on disk.
+    pub done: u64,
+    pub total: u64,
+}
+
 /// What downloading one pack did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -154,6 +183,9 @@ pub struct FailedPackDownload {
 pub struct PackDownloadReport {
     pub installed: Vec<PackDownload>,
     pub failed: Vec<FailedPackDownload>,
+    /// The download that stopped because an exam began on this profile; the packs
+    /// after it were not tried. All continue in a later round.
+    pub paused: Option<PausedDownload>,
 }
 
 /// What the sidecar of a `.part` records.
@@ -323,13 +355,18 @@ fn etag(response: &reqwest::blocking::Response) -> Option<String> {
 
 /// Downloads `pack` into `downloads` (resuming an earlier, interrupted download of it)
 /// and checks it against the catalogue's size and SHA-256. Touches no database.
+///
+/// `may_go_on` is asked before each request and, while bytes arrive, every
+/// [`PAUSE_CHECK_BYTES`] or [`PAUSE_CHECK_INTERVAL`]; when it says no, the download
+/// stops with [`Fetch::Paused`], its bytes flushed to the `.part`.
 pub fn fetch_pack(
     server: &ServerEndpoint,
     token: &str,
     pack: &PublishedPack,
     downloads: &Path,
     progress: &mut dyn FnMut(DownloadProgress),
-) -> Result<FetchedPack> {
+    may_go_on: &mut dyn FnMut() -> bool,
+) -> Result<Fetch> {
     std::fs::create_dir_all(downloads).map_err(|e| Error::io("create", downloads, e))?;
     let (part_path, sidecar_path) = part_paths(downloads, pack)?;
     let mut part = PartFile::open(&part_path, pack)?;
@@ -355,7 +392,18 @@ pub fn fetch_pack(
         pack.id,
         pack.version
     );
+    let paused = |part: &PartFile| {
+        Fetch::Paused(PausedDownload {
+            pack_id: pack.id.clone(),
+            version: pack.version.clone(),
+            done: part.len,
+            total: pack.size,
+        })
+    };
     while part.len < pack.size {
+        if !may_go_on() {
+            return Ok(paused(&part));
+        }
         let mut request = server.http().get(&url).bearer_auth(token);
         let resume_etag = state.as_ref().and_then(|s| s.etag.clone());
         let resuming = part.len > 0;
@@ -413,13 +461,22 @@ pub fn fetch_pack(
         part.file
             .seek(SeekFrom::Start(part.len))
             .map_err(|e| Error::io("write", &part_path, e))?;
-        let copied = copy_body(server, &mut response, &mut part, pack.size, &mut |done| {
-            progress(report(done));
-        });
+        let copied = copy_body(
+            server,
+            &mut response,
+            &mut part,
+            pack.size,
+            &mut |done| progress(report(done)),
+            may_go_on,
+        );
         received += copied.bytes;
         // What arrived stays on disk for the next attempt, whatever stopped this one.
         part.sync()?;
         copied.result?;
+        if copied.paused {
+            tracing::info!(pack = %pack.id, version = %pack.version, done = part.len, "download paused");
+            return Ok(paused(&part));
+        }
         if part.len < pack.size {
             return Err(RequestFailure::Unreachable(format!(
                 "{} (the download of pack {} {} stopped after {} of {} bytes; it continues \
@@ -444,32 +501,39 @@ pub fn fetch_pack(
         ))
         .into());
     }
-    Ok(FetchedPack {
+    Ok(Fetch::Complete(FetchedPack {
         pack: pack.clone(),
         path: part_path,
         resumed_from,
         received,
-    })
+    }))
 }
 
 /// What [`copy_body`] did: the bytes written, and why it stopped early if it did.
 struct Copied {
     bytes: u64,
     result: Result<()>,
+    /// `may_go_on` said no.
+    paused: bool,
 }
 
 /// Appends the response body to `part` (at most up to `size`), flushing to disk every
-/// [`SYNC_EVERY`] bytes and reporting the bytes on disk as they arrive.
+/// [`SYNC_EVERY`] bytes, reporting the bytes on disk as they arrive and asking
+/// `may_go_on` as [`fetch_pack`] says.
 fn copy_body(
     server: &ServerEndpoint,
     response: &mut reqwest::blocking::Response,
     part: &mut PartFile,
     size: u64,
     progress: &mut dyn FnMut(u64),
+    may_go_on: &mut dyn FnMut() -> bool,
 ) -> Copied {
     let mut buffer = vec![0; 64 * 1024];
     let mut bytes = 0;
     let mut unsynced = 0;
+    let mut unchecked = 0;
+    let mut checked_at = Instant::now();
+    let mut paused = false;
     let result = loop {
         let room = usize::try_from(size.saturating_sub(part.len))
             .unwrap_or(usize::MAX)
@@ -495,8 +559,20 @@ fn copy_body(
             unsynced = 0;
         }
         progress(part.len);
+        unchecked += n as u64;
+        if unchecked >= PAUSE_CHECK_BYTES || checked_at.elapsed() >= PAUSE_CHECK_INTERVAL {
+            (unchecked, checked_at) = (0, Instant::now());
+            if part.len < size && !may_go_on() {
+                paused = true;
+                break Ok(());
+            }
+        }
     };
-    Copied { bytes, result }
+    Copied {
+        bytes,
+        result,
+        paused,
+    }
 }
 
 /// A broken download, in words.
@@ -586,7 +662,8 @@ impl Studyhall {
 
     /// Downloads pack `id` `version` from `server`'s catalogue (continuing an
     /// interrupted download), checks it against the catalogue and installs it. A pack
-    /// already installed is not downloaded again.
+    /// already installed is not downloaded again. While an exam is being sat on this
+    /// profile the download stops (its bytes kept) with an error saying so.
     ///
     /// Holds `self` for the whole download; a worker that must not block the app uses
     /// [`Studyhall::available_packs`], [`fetch_pack`] and
@@ -606,13 +683,21 @@ impl Studyhall {
             .ok_or_else(|| Error::NotFound {
                 what: format!("pack {id} {version} on the server at {}", server.base_url()),
             })?;
-        self.download_entry(server, token, entry, progress)
+        match self.download_entry(server, token, entry, progress)? {
+            Downloaded::Done(done) => Ok(done),
+            Downloaded::Paused(paused) => Err(Error::InvalidInput(format!(
+                "an exam is being sat on this profile, so the download of pack {} {} \
+                 stopped after {} of {} bytes; it continues once the exam is handed in",
+                paused.pack_id, paused.version, paused.done, paused.total
+            ))),
+        }
     }
 
     /// Downloads and installs every pack of `server`'s catalogue that this profile does
     /// not have (the newest version of each, when it is newer than the installed one).
     /// A pack that fails is reported with the reason and the others go on; only the
-    /// catalogue or the database failing stops the round.
+    /// catalogue or the database failing stops the round, and an exam begun on this
+    /// profile pauses it (see [`PackDownloadReport::paused`]).
     pub fn download_new_packs(
         &mut self,
         server: &ServerEndpoint,
@@ -631,7 +716,11 @@ impl Studyhall {
             }
             let (pack_id, version) = (entry.pack.id.clone(), entry.pack.version.clone());
             match self.download_entry(server, token, entry, progress) {
-                Ok(done) => report.installed.push(done),
+                Ok(Downloaded::Done(done)) => report.installed.push(done),
+                Ok(Downloaded::Paused(paused)) => {
+                    report.paused = Some(paused);
+                    break;
+                }
                 Err(error @ (Error::Database(_) | Error::DatabaseOpen { .. })) => {
                     return Err(error);
                 }
@@ -654,9 +743,9 @@ impl Studyhall {
         token: &str,
         entry: CatalogueEntry,
         progress: &mut dyn FnMut(DownloadProgress),
-    ) -> Result<PackDownload> {
+    ) -> Result<Downloaded> {
         if entry.state == InstallState::Installed {
-            return Ok(PackDownload {
+            return Ok(Downloaded::Done(PackDownload {
                 outcome: ImportOutcome::Unchanged {
                     pack_id: entry.pack.id.clone(),
                     version: entry.pack.version.clone(),
@@ -666,10 +755,38 @@ impl Studyhall {
                 kind: entry.pack.kind,
                 resumed_from: 0,
                 received: 0,
-            });
+            }));
         }
-        let fetched = fetch_pack(server, token, &entry.pack, &self.downloads_dir(), progress)?;
-        self.install_fetched_pack(fetched)
+        let reader = self.storage.reader();
+        let mut no_exam = || match storage::exam_in_progress(reader) {
+            Ok(sitting) => !sitting,
+            Err(error) => {
+                tracing::warn!(%error, "could not tell whether an exam is being sat; the download goes on");
+                true
+            }
+        };
+        let downloads = self.downloads_dir();
+        let fetched = match fetch_pack(
+            server,
+            token,
+            &entry.pack,
+            &downloads,
+            progress,
+            &mut no_exam,
+        )? {
+            Fetch::Complete(fetched) if no_exam() => fetched,
+            Fetch::Complete(fetched) => {
+                // Every byte is here; the import waits for the exam to end.
+                return Ok(Downloaded::Paused(PausedDownload {
+                    pack_id: fetched.pack.id,
+                    version: fetched.pack.version,
+                    done: fetched.pack.size,
+                    total: fetched.pack.size,
+                }));
+            }
+            Fetch::Paused(paused) => return Ok(Downloaded::Paused(paused)),
+        };
+        self.install_fetched_pack(fetched).map(Downloaded::Done)
     }
 
     /// Installs a pack [`fetch_pack`] downloaded and checked, then removes its
@@ -689,6 +806,12 @@ impl Studyhall {
             received: fetched.received,
         })
     }
+}
+
+/// What [`Studyhall::download_entry`] ended with.
+enum Downloaded {
+    Done(PackDownload),
+    Paused(PausedDownload),
 }
 
 #[cfg(test)]

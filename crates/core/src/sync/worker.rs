@@ -11,7 +11,9 @@
 //! Promises:
 //! - While an exam is being sat on the profile (a session running or on a break), a
 //!   round delivers results only (a few kilobytes and one commit each): progress sync
-//!   and pack downloads, which may write a lot, wait until the exam is handed in.
+//!   and pack downloads, which may write a lot, wait until the exam is handed in. A
+//!   download under way when the exam begins stops within a second or 256 KiB,
+//!   keeping its bytes (see [`super::packs`]).
 //! - Every change of [`SyncState`] is passed to the callback given to
 //!   [`SyncWorker::start`]; errors are in words.
 //! - Dropping the worker stops it: it waits for the request under way to end, at most
@@ -442,7 +444,10 @@ impl Worker {
         };
         let report =
             app.download_new_packs(&credentials.server, credentials.token(), &mut on_progress)?;
-        self.update(|state| state.download = None);
+        self.update(|state| {
+            state.download = None;
+            state.held_for_exam |= report.paused.is_some();
+        });
         match report.failed.first() {
             None => Ok(()),
             Some(failed) => Err(Error::InvalidInput(format!(

@@ -2,7 +2,8 @@
 //! downloads the sample course and an exam pack and installs them; a download cut
 //! mid-file resumes from its `.part` with a range request; a `.part` of a changed file
 //! starts again; a damaged one is caught by the SHA-256 check and nothing is installed;
-//! installed packs are not downloaded again. Over HTTPS through a TLS-terminating proxy
+//! installed packs are not downloaded again; a download gives way to an exam begun on
+//! the profile and continues after it. Over HTTPS through a TLS-terminating proxy
 //! with a private CA, a pack downloads and a result is delivered; without the CA the
 //! certificate is refused in words.
 
@@ -111,6 +112,11 @@ impl Published {
         app.trust_server(&self.sealing).unwrap();
         app.trust_server_signing_key(&self.signing).unwrap();
         app
+    }
+
+    /// The server, straight (no proxy).
+    fn endpoint(&self) -> ServerEndpoint {
+        ServerEndpoint::new(&self.client.server.url("")).unwrap()
     }
 
     fn address(&self) -> SocketAddr {
@@ -295,7 +301,7 @@ async fn the_catalogue_downloads_resumes_after_a_cut_and_is_not_fetched_twice(da
         let token = &published.learner;
         let version = &published.course_version;
         let mut app = published.profile(&dir);
-        let server = ServerEndpoint::new(&published.client.server.url("")).unwrap();
+        let server = published.endpoint();
 
         // The catalogue: both packs, neither installed.
         let entries = app.available_packs(&server, token).unwrap();
@@ -389,7 +395,7 @@ async fn a_changed_file_restarts_and_a_damaged_download_is_discarded() {
         let token = &published.learner;
         let version = &published.course_version;
         let size = published.course.len() as u64;
-        let server = ServerEndpoint::new(&published.client.server.url("")).unwrap();
+        let server = published.endpoint();
 
         // A .part begun from another file than the server's now (another ETag): the
         // server's range does not continue it, so the download starts again.
@@ -448,6 +454,87 @@ async fn a_changed_file_restarts_and_a_damaged_download_is_discarded() {
     })
     .await;
     drop(cutting);
+}
+
+#[tokio::test]
+async fn a_download_gives_way_to_an_exam_and_continues_after_it() {
+    let database = crate::sqlite_database();
+    let published = Arc::new(publish_sample_programme(&database.url).await);
+    let profile = tempfile::tempdir().unwrap();
+    let dir = profile.path().to_owned();
+
+    let shared = published.clone();
+    blocking(move || {
+        let published = shared;
+        let token = &published.learner;
+        let version = &published.course_version;
+        let size = published.course.len() as u64;
+        let server = published.endpoint();
+        // `worker` downloads as the sync worker does, on its own handle; the candidate
+        // sits the exam in the app's (`window`).
+        let mut worker = published.profile(&dir);
+        worker
+            .download_pack(&server, token, EXAM_ID, "1.0.0", &mut |_| {})
+            .unwrap();
+        let mut window = Studyhall::open(&dir).unwrap();
+
+        // The exam begins once the course's first bytes are in: the download stops
+        // part-way, keeping its bytes, and nothing is installed.
+        let mut session = None;
+        let report = worker
+            .download_new_packs(&server, token, &mut |progress| {
+                if progress.done > 0 && session.is_none() {
+                    let paper = window
+                        .begin_exam(EXAM_ID, &published.start_code, 0)
+                        .unwrap();
+                    let id = paper.session.session_id;
+                    let check = window.exam_system_check(1);
+                    window.start_exam(&id, &check).unwrap();
+                    session = Some(id);
+                }
+            })
+            .unwrap();
+        assert!(
+            report.installed.is_empty() && report.failed.is_empty(),
+            "{report:?}"
+        );
+        let paused = report.paused.unwrap();
+        assert_eq!((paused.pack_id.as_str(), paused.total), (COURSE_ID, size));
+        assert!(paused.done > 0 && paused.done < size, "{paused:?}");
+        let (part, sidecar) = part_files(&worker, COURSE_ID, version);
+        assert_eq!(std::fs::metadata(&part).unwrap().len(), paused.done);
+        assert!(worker.courses().unwrap().is_empty());
+
+        // Asked for by name while the exam goes on, it waits too, and says why.
+        let error = worker
+            .download_pack(&server, token, COURSE_ID, version, &mut |_| {})
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("an exam is being sat on this profile"),
+            "{error}"
+        );
+        assert_eq!(std::fs::metadata(&part).unwrap().len(), paused.done);
+
+        // Handed in: the download continues from its bytes and the course installs.
+        window.submit_exam(&session.unwrap()).unwrap();
+        let report = worker
+            .download_new_packs(&server, token, &mut |_| {})
+            .unwrap();
+        assert_eq!(report.paused, None);
+        assert_eq!(report.installed.len(), 1, "{report:?}");
+        assert_eq!(
+            (
+                report.installed[0].resumed_from,
+                report.installed[0].received
+            ),
+            (paused.done, size - paused.done)
+        );
+        assert!(!part.exists() && !sidecar.exists());
+        assert_eq!(worker.courses().unwrap()[0].id, COURSE_ID);
+    })
+    .await;
 }
 
 #[tokio::test]
