@@ -1,6 +1,7 @@
-//! Full-text search over lessons and questions (SQLite FTS5, BM25 ranking, highlighted
-//! snippets). User input is turned into a safe FTS5 query: each word is quoted, the last
-//! one matches as a prefix so results appear while typing.
+//! Full-text search over lessons and questions (SQLite FTS5, highlighted snippets). User
+//! input is turned into safe FTS5 queries: each word is quoted, the last one matches as a
+//! prefix so results appear while typing. Hits with a query word in their title come
+//! before hits with the words only in their body; BM25 orders each of the two tiers.
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
