@@ -55,7 +55,8 @@ enum Command {
     AnswerSave(AnswerArgs),
     /// The release app's cold start until its library is interactive, under Xvfb.
     AppStartup(StartupArgs),
-    /// The release app's memory (PSS of its whole process tree) with the sample course open.
+    /// The release app's memory (PSS of its whole process tree) during an exam; the
+    /// library and a video lesson for comparison.
     AppMemory(MemoryArgs),
     /// Import and search (not the app's budgets, which need its release build).
     All {
