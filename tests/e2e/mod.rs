@@ -16,6 +16,7 @@ mod axe;
 mod desktop;
 pub mod proc_tree;
 mod processes;
+pub mod sitting;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

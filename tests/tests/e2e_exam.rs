@@ -20,16 +20,15 @@ use studyhall_core::exam::log::LogEntry;
 use studyhall_core::exam::pack::build_exam;
 use studyhall_core::pack::Quiet;
 use studyhall_signing::SealingKey;
+use studyhall_tests::e2e::sitting::{
+    DIALOG, answer_shown_item, field_labelled, nav_item, open_review, wait_for_item,
+};
 use studyhall_tests::e2e::{App, Desktop, Profile, run_serially};
 use studyhall_tests::fixture;
 
 const FULLSCREEN: &str = "_NET_WM_STATE_FULLSCREEN";
 const ABOVE: &str = "_NET_WM_STATE_ABOVE";
 const OTHER_TITLE: &str = "Another program";
-/// The exam bar's question navigator.
-const NAVIGATOR: &str = "//nav[@aria-label='Questions']";
-/// The open modal dialog.
-const DIALOG: &str = "//dialog[@open]";
 
 #[test]
 fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
@@ -478,87 +477,6 @@ fn install_tiny_exam(profile: &Profile) -> String {
     studyhall.trust_server(&server.public_key()).unwrap();
     studyhall.import_pack(&pack, &Quiet).unwrap();
     build.start_code.to_grouped().to_string()
-}
-
-/// The `input` elements matched by `inputs` that the label reading `label` names.
-fn field_labelled(inputs: &str, label: &str) -> String {
-    format!("{inputs}[@id = //label[normalize-space()='{label}']/@for]")
-}
-
-/// Question `number`'s button in the navigator, named with its status ("answered,
-/// flagged").
-fn nav_item(number: usize, status: &str) -> String {
-    format!("{NAVIGATOR}//button[@aria-label='Question {number}, {status}']")
-}
-
-/// Waits until question `number` of `count` is the one shown.
-async fn wait_for_item(app: &App, number: usize, count: usize) {
-    app.wait_for(
-        Locator::XPath(&format!(
-            "//h2[normalize-space()='Question {number} of {count}']"
-        )),
-        &format!("question {number}"),
-    )
-    .await;
-}
-
-/// Opens the review from the exam bar.
-async fn open_review(app: &App) {
-    app.click(
-        Locator::XPath("//button[@aria-pressed='false'][normalize-space()='Review']"),
-        "Review",
-    )
-    .await;
-    app.wait_for(
-        Locator::XPath("//h2[normalize-space()='Review your answers']"),
-        "the review",
-    )
-    .await;
-}
-
-/// Answers the question shown by what its answer fields are: a number field gets a
-/// number, radio buttons (true/false, one choice) get their first option. Returns once
-/// the navigator counts it answered, which the screen shows only when it is on disk,
-/// and the bar says Saved.
-async fn answer_shown_item(app: &App, number: usize, count: usize) {
-    let fields = format!(
-        "//article[.//h2[normalize-space()='Question {number} of {count}']]//fieldset//input"
-    );
-    let kind = app
-        .wait_for(Locator::XPath(&fields), "the answer's fields")
-        .await
-        .attr("type")
-        .await
-        .unwrap();
-    match kind.as_deref() {
-        Some("text") => {
-            let field = app
-                .wait_for(
-                    Locator::XPath(&field_labelled(&fields, "Your answer (a number)")),
-                    "the number field",
-                )
-                .await;
-            field.send_keys("4").await.unwrap();
-        }
-        Some("radio") => {
-            app.click(
-                Locator::XPath(&format!("({fields}/ancestor::label)[1]")),
-                "the first option",
-            )
-            .await;
-        }
-        other => panic!("question {number} has answer fields this test cannot fill: {other:?}"),
-    }
-    app.wait_for(
-        Locator::XPath(&nav_item(number, "answered")),
-        &format!("question {number} answered in the navigator"),
-    )
-    .await;
-    app.wait_for(
-        Locator::XPath("//header//p[starts-with(normalize-space(), 'Saved ')]"),
-        "the Saved status",
-    )
-    .await;
 }
 
 /// Whether question `number`'s fields show an answer: a number typed, an option chosen.
