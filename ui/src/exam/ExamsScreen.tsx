@@ -1,6 +1,7 @@
 // The exams installed on this computer, as cards: what each one is (timed or not, how
 // many questions, pass mark, attempts), and the way in: Begin (the proctor types the
-// start code), Continue an attempt under way, or View the last result.
+// start code, or, signed in to a server, its key is released), Continue an attempt under
+// way, or View the last result.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
@@ -188,7 +189,7 @@ function BeginDialog({ exam, onClose }: { exam: ExamSummary; onClose(): void }) 
     <ExamDialog
       open
       title={t("begin.title", { title: exam.title })}
-      text={t("begin.text")}
+      text={fromServer ? t("begin.serverText") : t("begin.text")}
       submitLabel={fromServer ? t("begin.serverSubmit") : t("begin.submit")}
       busyLabel={fromServer ? t("begin.serverBusy") : t("begin.busy")}
       busy={busy}
@@ -223,32 +224,35 @@ function BeginDialog({ exam, onClose }: { exam: ExamSummary; onClose(): void }) 
           {fromServer && <p className="field__hint">{t("begin.withServerHint", { server: signedIn.server_url, username: signedIn.username })}</p>}
         </fieldset>
       )}
-      <div className="field" hidden={fromServer}>
-        <label htmlFor="start-code" className="field__label">
-          {t("begin.code")}
-        </label>
-        <p id="start-code-hint" className="field__hint">
-          {t("begin.codeHint")}
-        </p>
-        <input
-          id="start-code"
-          className="study-input exam-code-input"
-          type="text"
-          value={code}
-          onChange={(event) => {
-            setCode(event.target.value);
-            setError(null);
-          }}
-          aria-describedby="start-code-hint start-code-count"
-          autoComplete="off"
-          autoCapitalize="characters"
-          spellCheck={false}
-          placeholder="ABCD-EFGH-JKMN-PQRS"
-        />
-        <p id="start-code-count" className="field__hint exam-code-count">
-          {t("begin.codeCount", { count: symbols, total: START_CODE_SYMBOLS })}
-        </p>
-      </div>
+      {/* The key from the server needs no start code: the field goes, what was typed stays. */}
+      {!fromServer && (
+        <div className="field">
+          <label htmlFor="start-code" className="field__label">
+            {t("begin.code")}
+          </label>
+          <p id="start-code-hint" className="field__hint">
+            {t("begin.codeHint")}
+          </p>
+          <input
+            id="start-code"
+            className="study-input exam-code-input"
+            type="text"
+            value={code}
+            onChange={(event) => {
+              setCode(event.target.value);
+              setError(null);
+            }}
+            aria-describedby="start-code-hint start-code-count"
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            placeholder="ABCD-EFGH-JKMN-PQRS"
+          />
+          <p id="start-code-count" className="field__hint exam-code-count">
+            {t("begin.codeCount", { count: symbols, total: START_CODE_SYMBOLS })}
+          </p>
+        </div>
+      )}
       <div className="field">
         <label htmlFor="extra-time" className="field__label">
           {t("begin.extra")}
