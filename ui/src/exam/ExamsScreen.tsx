@@ -14,6 +14,7 @@ import { ImportIcon } from "../app/icons.tsx";
 import { navigate } from "../app/hashLocation.ts";
 import { announce } from "../app/announce.ts";
 import { useImports } from "../library/imports.tsx";
+import { useLastSync } from "../sync/store.ts";
 import { ImportStatus } from "../library/ImportStatus.tsx";
 import { ExamDialog } from "./ExamDialog.tsx";
 import { ExamIcon, WarningIcon } from "./icons.tsx";
@@ -27,7 +28,12 @@ const START_CODE_SYMBOLS = 16;
 export function ExamsScreen() {
   const { t } = useTranslation("exam");
   const imports = useImports();
-  const [exams, reload] = useLoad(() => unwrap(commands.listExams()), imports.libraryVersion);
+  const lastSync = useLastSync();
+  const [exams, reload] = useLoad(
+    () => unwrap(commands.listExams()),
+    // Reloaded after an import here and after a sync round (which may install packs).
+    `${imports.libraryVersion} ${lastSync ?? ""}`,
+  );
   const [beginning, setBeginning] = useState<ExamSummary | null>(null);
   const count = exams.status === "ready" ? exams.data.length : null;
 

@@ -10,13 +10,19 @@ import { Failure, Loading, ProgressBar } from "../app/states.tsx";
 import { ImportIcon } from "../app/icons.tsx";
 import { usePreferences } from "../app/preferences.tsx";
 import { useImports } from "./imports.tsx";
+import { useLastSync } from "../sync/store.ts";
 import { ImportStatus } from "./ImportStatus.tsx";
 import { courseRoute, lessonRoute } from "../study/route.ts";
 
 export function LibraryScreen() {
   const { t } = useTranslation("library");
   const imports = useImports();
-  const [courses, reload] = useLoad(() => unwrap(commands.listCourses()), imports.libraryVersion);
+  const lastSync = useLastSync();
+  const [courses, reload] = useLoad(
+    () => unwrap(commands.listCourses()),
+    // Reloaded after an import here and after a sync round (which may install packs).
+    `${imports.libraryVersion} ${lastSync ?? ""}`,
+  );
   const count = courses.status === "ready" ? courses.data.length : null;
   useReportInteractive(courses.status !== "loading");
 

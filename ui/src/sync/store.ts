@@ -35,3 +35,11 @@ function subscribe(listener: () => void) {
 export function useSyncState(): SyncState | null {
   return useSyncExternalStore(subscribe, () => current);
 }
+
+/**
+ * Changes whenever a sync round finishes well (it may have installed packs): screens
+ * that list installed content reload on it.
+ */
+export function useLastSync(): string | null {
+  return useSyncState()?.last_sync_at ?? null;
+}
