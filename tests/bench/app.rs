@@ -26,9 +26,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use studyhall_core::exam::pack::build_exam;
-use studyhall_core::pack::Quiet;
-use studyhall_signing::SealingKey;
 use studyhall_tests::e2e::{App, Profile, SessionBus, VirtualDisplay, proc_tree};
 
 use crate::report::{Step, Verdict, load_average, ms};
@@ -449,24 +446,16 @@ pub fn memory(args: &MemoryArgs) -> anyhow::Result<Verdict> {
 /// The sample certification exam's id (`examples/novacron-developer-exam/exam.toml`).
 const SAMPLE_EXAM_ID: &str = "novacron-certified-developer";
 
-/// Installs the sample certification exam in `profile`, built by the profile's publisher
-/// and sealed for a fresh server key the profile trusts; its start code.
+/// Installs the sample certification exam in `profile`; its start code.
 fn install_sample_exam(profile: &Profile) -> anyhow::Result<String> {
-    let dir = tempfile::tempdir()?;
-    let server = SealingKey::generate()?;
-    let pack = dir.path().join("exam.shexam");
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/novacron-developer-exam");
-    let build = build_exam(&source, &profile.publisher.key, &server.public_key(), &pack)
-        .with_context(|| format!("building the sample exam from {}", source.display()))?;
-    let mut studyhall = profile.open();
-    studyhall.trust_server(&server.public_key())?;
-    studyhall.import_pack(&pack, &Quiet)?;
-    let installed = studyhall.exams()?;
+    let start_code = profile.install_exam(&source);
+    let installed = profile.open().exams()?;
     ensure!(
         installed.iter().any(|exam| exam.exam_id == SAMPLE_EXAM_ID),
         "the sample exam did not install as {SAMPLE_EXAM_ID}: {installed:?}"
     );
-    Ok(build.start_code.to_grouped().to_string())
+    Ok(start_code)
 }
 
 #[cfg(test)]

@@ -17,9 +17,6 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::json;
 use studyhall_core::exam::log::LogEntry;
-use studyhall_core::exam::pack::build_exam;
-use studyhall_core::pack::Quiet;
-use studyhall_signing::SealingKey;
 use studyhall_tests::e2e::sitting::{
     DIALOG, answer_shown_item, field_labelled, nav_item, open_review, wait_for_item,
 };
@@ -34,7 +31,7 @@ const OTHER_TITLE: &str = "Another program";
 fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
     run_serially(async {
         let profile = Profile::empty();
-        let start_code = install_tiny_exam(&profile);
+        let start_code = profile.install_exam(&fixture("tiny-exam"));
         let app = App::launch_with_window_manager("exam", &profile.path()).await;
         let desktop = app.desktop();
         let window = app_window(&app, &desktop).await;
@@ -162,7 +159,7 @@ fn the_exam_window_is_locked_down_until_the_exam_is_submitted() {
 fn a_candidate_sits_the_exam_through_the_screens_and_gets_a_receipt() {
     run_serially(async {
         let profile = Profile::empty();
-        let start_code = install_tiny_exam(&profile);
+        let start_code = profile.install_exam(&fixture("tiny-exam"));
         let exam = profile.open().exams().unwrap().remove(0);
         let mut app = App::launch_with_window_manager("exam-ui", &profile.path()).await;
         let desktop = app.desktop();
@@ -458,25 +455,6 @@ fn a_candidate_sits_the_exam_through_the_screens_and_gets_a_receipt() {
         app.screenshot("result").await;
         app.check_accessibility("result").await;
     });
-}
-
-/// Installs the tiny exam in `profile`: built by the profile's publisher, sealed for a
-/// fresh server the profile trusts. Returns the start code a proctor would give out.
-fn install_tiny_exam(profile: &Profile) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SealingKey::generate().unwrap();
-    let pack = dir.path().join("tiny-exam.shexam");
-    let build = build_exam(
-        &fixture("tiny-exam"),
-        &profile.publisher.key,
-        &server.public_key(),
-        &pack,
-    )
-    .unwrap();
-    let mut studyhall = profile.open();
-    studyhall.trust_server(&server.public_key()).unwrap();
-    studyhall.import_pack(&pack, &Quiet).unwrap();
-    build.start_code.to_grouped().to_string()
 }
 
 /// Whether question `number`'s fields show an answer: a number typed, an option chosen.

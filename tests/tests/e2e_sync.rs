@@ -242,19 +242,15 @@ fn a_learner_signs_in_enrolls_and_sees_sync_finish() {
         let app = App::launch("sync", &profile.path()).await;
 
         // The header says sync is not set up; it leads to the Sync screen.
-        app.click(
+        app.wait_for(
             Locator::XPath(
                 "//header//a[contains(@class, 'sync-indicator--signed_out') \
                  and normalize-space() = 'Sync status: Not signed in']",
             ),
-            "the header's sync status",
+            "the header's sync status saying it is not signed in",
         )
         .await;
-        app.wait_for(
-            Locator::XPath("//h1[normalize-space()='Sync']"),
-            "the Sync heading",
-        )
-        .await;
+        open_sync_screen(&app).await;
         app.wait_for_text("Not signed in.").await;
         app.screenshot("signed-out").await;
         app.check_accessibility("sync, signed out").await;

@@ -138,19 +138,8 @@ pub struct FetchedPack {
 pub enum Fetch {
     /// Every byte is on disk and matches the catalogue.
     Complete(FetchedPack),
-    /// Told to stop: the bytes so far stay in the `.part` for the next download.
-    Paused(PausedDownload),
-}
-
-/// A download that stopped for an exam, to continue after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct PausedDownload {
-    pub pack_id: String,
-    pub version: String,
-    /// Bytes on disk.
-    pub done: u64,
-    pub total: u64,
+    /// Told to stop: the bytes so far (`done`) stay in the `.part` for the next download.
+    Paused(DownloadProgress),
 }
 
 /// What downloading one pack did.
@@ -185,7 +174,7 @@ pub struct PackDownloadReport {
     pub failed: Vec<FailedPackDownload>,
     /// The download that stopped because an exam began on this profile; the packs
     /// after it were not tried. All continue in a later round.
-    pub paused: Option<PausedDownload>,
+    pub paused: Option<DownloadProgress>,
 }
 
 /// What the sidecar of a `.part` records.
@@ -392,17 +381,9 @@ pub fn fetch_pack(
         pack.id,
         pack.version
     );
-    let paused = |part: &PartFile| {
-        Fetch::Paused(PausedDownload {
-            pack_id: pack.id.clone(),
-            version: pack.version.clone(),
-            done: part.len,
-            total: pack.size,
-        })
-    };
     while part.len < pack.size {
         if !may_go_on() {
-            return Ok(paused(&part));
+            return Ok(Fetch::Paused(report(part.len)));
         }
         let mut request = server.http().get(&url).bearer_auth(token);
         let resume_etag = state.as_ref().and_then(|s| s.etag.clone());
@@ -475,7 +456,7 @@ pub fn fetch_pack(
         copied.result?;
         if copied.paused {
             tracing::info!(pack = %pack.id, version = %pack.version, done = part.len, "download paused");
-            return Ok(paused(&part));
+            return Ok(Fetch::Paused(report(part.len)));
         }
         if part.len < pack.size {
             return Err(RequestFailure::Unreachable(format!(
@@ -777,7 +758,7 @@ impl Studyhall {
             Fetch::Complete(fetched) if no_exam() => fetched,
             Fetch::Complete(fetched) => {
                 // Every byte is here; the import waits for the exam to end.
-                return Ok(Downloaded::Paused(PausedDownload {
+                return Ok(Downloaded::Paused(DownloadProgress {
                     pack_id: fetched.pack.id,
                     version: fetched.pack.version,
                     done: fetched.pack.size,
@@ -811,7 +792,7 @@ impl Studyhall {
 /// What [`Studyhall::download_entry`] ended with.
 enum Downloaded {
     Done(PackDownload),
-    Paused(PausedDownload),
+    Paused(DownloadProgress),
 }
 
 #[cfg(test)]
